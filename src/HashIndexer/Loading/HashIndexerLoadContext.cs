@@ -1,0 +1,113 @@
+// HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+
+namespace HashIndexer.Loading;
+
+/// <summary>
+/// The private load context holding the engine and its third-party dependencies (AWSSDK, SkiaSharp,
+/// YamlDotNet, CsvHelper, Parquet.Net). Other modules in the same session (AWS.Tools above all) load
+/// their own versions of those into the default context; keeping ours here means neither side sees
+/// the other's. This is the pattern of PowerShell's article "Resolving PowerShell module assembly
+/// dependency conflicts".
+/// </summary>
+internal sealed class HashIndexerLoadContext : AssemblyLoadContext
+{
+    private readonly string _dependencyDirectory;
+    private readonly string _moduleDirectory;
+
+    public HashIndexerLoadContext(string moduleDirectory)
+        : base("HashIndexer", isCollectible: false)
+    {
+        _moduleDirectory = moduleDirectory;
+        _dependencyDirectory = Path.Combine(moduleDirectory, "dependencies");
+    }
+
+    public string DependencyDirectory => _dependencyDirectory;
+
+    /// <summary>Loads our own copy of any assembly shipped in dependencies/; anything else (the framework) comes from the default context.</summary>
+    protected override Assembly? Load(AssemblyName assemblyName)
+    {
+        string candidate = Path.Combine(_dependencyDirectory, assemblyName.Name + ".dll");
+        return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
+    }
+
+    /// <summary>
+    /// PowerShell ignores a module's deps.json, so native libraries are not found by the runtime's own
+    /// probing: resolve them from runtimes/&lt;rid&gt;/native by absolute path, independent of the current
+    /// directory and of any other libSkiaSharp another module may already have loaded.
+    /// </summary>
+    protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+    {
+        string? path = NativeLibraryPath(_moduleDirectory, unmanagedDllName);
+        return path is null ? IntPtr.Zero : LoadUnmanagedDllFromPath(path);
+    }
+
+    /// <summary>The shipped native library for this OS and architecture, or null when we ship none by that name.</summary>
+    internal static string? NativeLibraryPath(string moduleDirectory, string unmanagedDllName)
+    {
+        string baseName = Path.GetFileNameWithoutExtension(unmanagedDllName);
+        if (baseName.StartsWith("lib", StringComparison.Ordinal) && !OperatingSystem.IsWindows())
+        {
+            baseName = baseName[3..];
+        }
+
+        foreach (string rid in CandidateRids())
+        {
+            string dir = Path.Combine(moduleDirectory, "runtimes", rid, "native");
+            foreach (string file in CandidateFileNames(baseName))
+            {
+                string path = Path.Combine(dir, file);
+                if (File.Exists(path))
+                {
+                    return path;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Runtime identifiers to look under, most specific first. macOS ships one universal binary under "osx".</summary>
+    internal static IEnumerable<string> CandidateRids()
+    {
+        string arch = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => "x64",
+            Architecture.Arm64 => "arm64",
+            Architecture.X86 => "x86",
+            Architecture.Arm => "arm",
+            var other => other.ToString().ToLowerInvariant(),
+        };
+        if (OperatingSystem.IsWindows())
+        {
+            yield return "win-" + arch;
+        }
+        else if (OperatingSystem.IsMacOS())
+        {
+            yield return "osx-" + arch;
+            yield return "osx";
+        }
+        else
+        {
+            yield return "linux-" + arch;
+        }
+    }
+
+    private static IEnumerable<string> CandidateFileNames(string baseName)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            yield return baseName + ".dll";
+            yield return "lib" + baseName + ".dll";
+        }
+        else if (OperatingSystem.IsMacOS())
+        {
+            yield return "lib" + baseName + ".dylib";
+        }
+        else
+        {
+            yield return "lib" + baseName + ".so";
+        }
+    }
+}

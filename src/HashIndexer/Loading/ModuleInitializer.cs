@@ -1,0 +1,64 @@
+// HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Management.Automation;
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace HashIndexer.Loading;
+
+/// <summary>
+/// Routes the cmdlet assembly's one dependency, HashIndexer.Engine, into <see cref="HashIndexerLoadContext"/>.
+/// Only the engine is redirected: everything it needs then resolves inside the private context, and
+/// the default context never sees our AWSSDK, SkiaSharp, YamlDotNet or CsvHelper.
+/// </summary>
+public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+{
+    private const string EngineAssemblyName = "HashIndexer.Engine";
+    private static readonly object s_gate = new();
+    private static HashIndexerLoadContext? s_loadContext;
+    private static bool s_registered;
+
+    /// <summary>
+    /// Runs when the runtime first touches this assembly, before PowerShell reflects over the cmdlets,
+    /// so that no engine type can be requested before the resolver exists.
+    /// </summary>
+#pragma warning disable CA2255 // A module initializer is exactly what a plug-in assembly needs here.
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void Register()
+#pragma warning restore CA2255
+    {
+        lock (s_gate)
+        {
+            if (s_registered)
+            {
+                return;
+            }
+            string moduleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
+            s_loadContext = new HashIndexerLoadContext(moduleDirectory);
+            AssemblyLoadContext.Default.Resolving += ResolveEngine;
+            s_registered = true;
+        }
+    }
+
+    /// <summary>The private context, for diagnostics and tests (e.g. <c>[HashIndexer.Loading.ModuleInitializer]::LoadContextName</c>).</summary>
+    public static string? LoadContextName => s_loadContext?.Name;
+
+    /// <inheritdoc />
+    public void OnImport() => Register();
+
+    /// <inheritdoc />
+    public void OnRemove(PSModuleInfo psModuleInfo)
+    {
+        // Assemblies cannot be unloaded from a non-collectible context; the resolver stays so that a
+        // later Import-Module in the same session finds the engine it already loaded.
+    }
+
+    private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name)
+    {
+        if (!string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal) || s_loadContext is null)
+        {
+            return null;
+        }
+        string path = Path.Combine(s_loadContext.DependencyDirectory, EngineAssemblyName + ".dll");
+        return s_loadContext.LoadFromAssemblyPath(path);
+    }
+}
