@@ -100,7 +100,7 @@ public enum ImageErrorKind
 }
 
 /// <summary>An image that cannot be hashed; the message names the cause (the caller adds the object's name).</summary>
-public sealed class ImageProcessingException : Exception
+public sealed class ImageProcessingException : Exception, IErrorIdentified
 {
     public ImageProcessingException(ImageErrorKind kind, string message, Exception? inner = null)
         : base(message, inner)

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Management.Automation;
+
+namespace HashIndexer.Tests;
+
+/// <summary>The module as a user imports it: through HashIndexer.psd1 at the repository root.</summary>
+public sealed class ModuleImportTests
+{
+    private static readonly string[] s_expectedCmdlets =
+    [
+        "Compare-ImageHash", "Get-ImageHash", "Get-ImagePHash", "Get-S3ImageJob", "New-PresignedLinkIndex", "Update-HashIndex",
+    ];
+
+    private readonly ITestOutputHelper _output;
+
+    public ModuleImportTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public void ImportThroughManifestExportsEveryCmdlet()
+    {
+        using var session = new PowerShellSession(importModule: false);
+        var stopwatch = Stopwatch.StartNew();
+        session.Invoke("Import-Module $args[0] -ErrorAction Stop", TestPaths.ManifestPath).ThrowOnErrors();
+        stopwatch.Stop();
+        _output.WriteLine($"Import-Module wall time: {stopwatch.ElapsedMilliseconds} ms");
+
+        PowerShellResult result = session.Invoke("(Get-Command -Module HashIndexer).Name").ThrowOnErrors();
+        string[] names = [.. result.Output.Select(o => o.BaseObject.ToString()!).Order(StringComparer.Ordinal)];
+        Assert.Equal(s_expectedCmdlets, names);
+
+        PSObject module = session.Invoke("Get-Module HashIndexer").ThrowOnErrors().Output.Single();
+        Assert.Equal("0.1.0", module.Properties["Version"].Value.ToString());
+    }
+
+    [Fact]
+    public void EngineLoadsInThePrivateLoadContext()
+    {
+        using var session = new PowerShellSession();
+        // Hash something so the engine is certainly loaded, then ask where it lives.
+        string image = Directory.EnumerateFiles(Path.Combine(TestPaths.Corpus, "images", "src")).Order(StringComparer.Ordinal).First();
+        session.Invoke("Get-ImageHash -LiteralPath $args[0] -Algorithm Sha256", image).ThrowOnErrors();
+        PowerShellResult result = session.Invoke(
+            "[System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object { foreach ($a in $_.Assemblies) { '{0}|{1}' -f $_.Name, $a.GetName().Name } }")
+            .ThrowOnErrors();
+        string[] lines = [.. result.Output.Select(o => o.ToString())];
+        Assert.Contains("HashIndexer|HashIndexer.Engine", lines);
+        Assert.Contains("HashIndexer|SkiaSharp", lines);
+        Assert.DoesNotContain(lines, l => l.EndsWith("|HashIndexer.Engine", StringComparison.Ordinal) && !l.StartsWith("HashIndexer|", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.EndsWith("|SkiaSharp", StringComparison.Ordinal) && !l.StartsWith("HashIndexer|", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ImportWorksFromAnotherCurrentDirectory()
+    {
+        using var session = new PowerShellSession(importModule: false);
+        string elsewhere = Directory.CreateTempSubdirectory("hashindexer-cwd-").FullName;
+        try
+        {
+            string image = Directory.EnumerateFiles(Path.Combine(TestPaths.Corpus, "images", "src")).Order(StringComparer.Ordinal).First();
+            PowerShellResult result = session.Invoke(
+                "$null = $ExecutionContext.SessionState.Path.SetLocation($args[0]); [Environment]::CurrentDirectory = $args[0]; Import-Module $args[1] -ErrorAction Stop; Get-ImageHash -LiteralPath $args[2] -Algorithm Sha256",
+                elsewhere, TestPaths.ManifestPath, image).ThrowOnErrors();
+            Assert.Single(result.Output);
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+}
