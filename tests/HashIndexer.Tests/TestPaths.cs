@@ -22,4 +22,7 @@ internal static class TestPaths
     public static string Corpus => Path.Combine(Shared, "corpus");
 
     public static string Samples => Path.Combine(RepoRoot, "samples");
+
+    /// <summary>The build configuration these tests were built in (Debug or Release).</summary>
+    public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 }
