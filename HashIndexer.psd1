@@ -2,7 +2,7 @@
 # HashIndexer module manifest.
 # In the repository this file points into the build output (out/HashIndexer/), so that
 # `dotnet build` followed by `Import-Module ./HashIndexer.psd1` works from the root.
-# The build writes a copy of it into out/HashIndexer/ with the 'out/HashIndexer/' prefix removed:
+# The build writes a copy of it into out/HashIndexer/ with that folder prefix removed from every path:
 # that copy is the manifest of the packaged module.
 #
 @{
