@@ -11,7 +11,7 @@ namespace HashIndexer.Commands;
 /// decode options, and the ordered parallel pipeline. Results come out in input order, one per
 /// input, as soon as the order allows; only the pipeline thread writes.
 /// </summary>
-public abstract class ImageHashCmdletBase : HashIndexerCmdlet
+public abstract class ImageHashCmdletBase : S3AwareCmdlet
 {
     /// <summary>Parameter set of -Path (wildcards).</summary>
     protected const string PathSet = "Path";
