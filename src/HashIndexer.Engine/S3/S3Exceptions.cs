@@ -5,7 +5,7 @@ namespace HashIndexer.Engine.S3;
 /// A setup problem the user has to fix before anything can be read: missing bucket, access denied, wrong region,
 /// unknown profile, no credentials. The cmdlets turn it into a terminating error with <see cref="ErrorId"/>.
 /// </summary>
-public sealed class S3SetupException : Exception
+public sealed class S3SetupException : Exception, IErrorIdentified
 {
     public S3SetupException(string errorId, string message, Exception? innerException = null)
         : base(message, innerException)
@@ -39,7 +39,7 @@ public sealed class S3SetupException : Exception
 }
 
 /// <summary>One object (or one listing) could not be read after bounded retries; the run can go on with the others.</summary>
-public sealed class S3ObjectException : Exception
+public sealed class S3ObjectException : Exception, IErrorIdentified
 {
     public S3ObjectException(string errorId, string location, string message, Exception? innerException = null)
         : base(message, innerException)

@@ -20,6 +20,15 @@ internal static class ErrorRecords
         return record;
     }
 
+    /// <summary>A non-terminating record for a job or prefix that could not be listed.</summary>
+    public static ErrorRecord ForListingFailure(Exception exception, string target)
+    {
+        string id = exception is IErrorIdentified identified ? identified.ErrorId : "S3ListFailed";
+        var record = new ErrorRecord(exception, id, ErrorCategory.ReadError, target);
+        record.ErrorDetails = new ErrorDetails($"Cannot list '{target}': {exception.Message}");
+        return record;
+    }
+
     /// <summary>The ErrorId and category of an engine failure.</summary>
     public static (string Id, ErrorCategory Category) Classify(Exception exception) => exception switch
         {

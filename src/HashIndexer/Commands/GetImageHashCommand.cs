@@ -38,7 +38,7 @@ public sealed class GetImageHashCommand : ImageHashCmdletBase
     };
 
     /// <inheritdoc />
-    private protected override PSObject CreateOutput(ImageInput input, ImageHashResult result)
+    private protected override PSObject CreateOutput(ImageInput input, LoadedImage image, ImageHashResult result)
     {
         var output = new PSObject();
         output.TypeNames.Insert(0, OutputTypeName);

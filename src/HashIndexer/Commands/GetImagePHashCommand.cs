@@ -56,5 +56,5 @@ public sealed class GetImagePHashCommand : ImageHashCmdletBase
     };
 
     /// <inheritdoc />
-    private protected override PSObject CreateOutput(ImageInput input, ImageHashResult result) => IndexRows.Create(input, result);
+    private protected override PSObject CreateOutput(ImageInput input, LoadedImage image, ImageHashResult result) => IndexRows.Create(image, result);
 }

@@ -40,6 +40,26 @@ public abstract class HashIndexerCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Walks an engine listing on the pipeline thread, one item at a time (through <see cref="RunSync{T}"/>),
+    /// so that each item can be written as soon as it is listed.
+    /// </summary>
+    protected IEnumerable<T> EnumerateSync<T>(Func<CancellationToken, IAsyncEnumerable<T>> listing)
+    {
+        IAsyncEnumerator<T> enumerator = listing(CancellationToken).GetAsyncEnumerator(CancellationToken);
+        try
+        {
+            while (RunSync(_ => enumerator.MoveNextAsync().AsTask()))
+            {
+                yield return enumerator.Current;
+            }
+        }
+        finally
+        {
+            enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     /// <summary>A non-terminating error for one item: the run goes on with the next one.</summary>
     protected void WriteItemError(Exception exception, string errorId, ErrorCategory category, object? target)
     {

@@ -2,6 +2,8 @@
 using System.Management.Automation;
 using HashIndexer.Engine.Hashing;
 using HashIndexer.Engine.Pipeline;
+using HashIndexer.Engine.S3;
+using HashIndexer.Engine.Sources;
 using EngineDecodeMode = HashIndexer.Engine.Hashing.DecodeMode;
 
 namespace HashIndexer.Commands;
@@ -19,8 +21,21 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
     /// <summary>Parameter set of -LiteralPath (Get-ChildItem pipes in here through PSPath/FullName).</summary>
     protected const string LiteralPathSet = "LiteralPath";
 
+    /// <summary>Parameter set of S3 objects by property name (AWS.Tools' Get-S3Object output).</summary>
+    protected const string S3ObjectSet = "S3Object";
+
+    /// <summary>Parameter set of jobs piped from Get-S3ImageJob.</summary>
+    protected const string JobSet = "Job";
+
     private static readonly ImageHasher s_hasher = new();
+    private readonly S3Sources _s3;
     private OrderedWorkQueue<HashOutcome>? _queue;
+
+    /// <summary>Sets up the per-invocation S3 connections (opened lazily, on the first S3 input).</summary>
+    protected ImageHashCmdletBase()
+    {
+        _s3 = new S3Sources(this);
+    }
 
     #region Parameters
 
@@ -34,6 +49,27 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
     [Alias("PSPath", "FullName", "LP")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>The bucket of an S3 object; Get-S3Object's output binds here by property name.</summary>
+    [Parameter(ParameterSetName = S3ObjectSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string BucketName { get; set; } = string.Empty;
+
+    /// <summary>The object key(s) in -BucketName.</summary>
+    [Parameter(ParameterSetName = S3ObjectSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Key { get; set; } = [];
+
+    /// <summary>The root prefix for S3 objects given by key or s3:// URL: the job is the first folder below it (else the key's folder).</summary>
+    [Parameter(ParameterSetName = S3ObjectSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [Alias("RootPrefix")]
+    public string? Prefix { get; set; }
+
+    /// <summary>Jobs from Get-S3ImageJob: every image of each job is hashed.</summary>
+    [Parameter(ParameterSetName = JobSet, Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public S3ImageJob[] Job { get; set; } = [];
 
     /// <summary>Exact (default, equals Python imagehash) or Fast (JPEG scaled decode).</summary>
     [Parameter]
@@ -54,7 +90,7 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
     private protected abstract HashRequest CreateRequest();
 
     /// <summary>Turns one hashed image into the object written to the pipeline.</summary>
-    private protected abstract PSObject CreateOutput(ImageInput input, ImageHashResult result);
+    private protected abstract PSObject CreateOutput(ImageInput input, LoadedImage image, ImageHashResult result);
 
     /// <summary>Called once before the first input; set up the request here.</summary>
     protected override void BeginProcessing()
@@ -103,8 +139,8 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
         {
             try
             {
-                ReadOnlyMemory<byte> bytes = await input.ReadAsync(ct).ConfigureAwait(false);
-                return new HashOutcome(input, s_hasher.Hash(bytes, request, ct), null);
+                LoadedImage image = await input.LoadAsync(ct).ConfigureAwait(false);
+                return new HashOutcome(input, image, s_hasher.Hash(image.Bytes, request, ct), null);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -112,7 +148,7 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
             }
             catch (Exception ex)
             {
-                return new HashOutcome(input, null, ex);
+                return new HashOutcome(input, null, null, ex);
             }
         });
         try
@@ -128,17 +164,81 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
         }
     }
 
-    /// <summary>Local files named by -Path or -LiteralPath; each unresolvable one is an error record.</summary>
+    /// <summary>
+    /// The images named by this record's input: local paths (wildcards unless literal), s3:// URLs,
+    /// S3 objects by bucket and key, or every image of a piped job (listed here, read on workers).
+    /// </summary>
     private protected virtual IEnumerable<ImageInput> ResolveInputs()
     {
-        bool literal = ParameterSetName == LiteralPathSet;
-        foreach (string path in literal ? LiteralPath : Path)
+        switch (ParameterSetName)
         {
-            foreach (ImageInput input in InputResolver.ResolveLocal(this, path, literal))
+            case JobSet:
+                foreach (S3ImageJob job in Job)
+                {
+                    foreach (ImageInput input in ListJob(job))
+                    {
+                        yield return input;
+                    }
+                }
+                break;
+            case S3ObjectSet:
+                foreach (string key in Key)
+                {
+                    yield return ImageInput.ForS3Object(_s3.SourceFor(BucketName, Prefix), key);
+                }
+                break;
+            default:
+                bool literal = ParameterSetName == LiteralPathSet;
+                foreach (string path in literal ? LiteralPath : Path)
+                {
+                    if (S3Uri.TryParse(path, out S3Uri? uri))
+                    {
+                        yield return ImageInput.ForS3Object(_s3.SourceFor(uri.Bucket, Prefix), uri.Key);
+                        continue;
+                    }
+                    foreach (ImageInput input in InputResolver.ResolveLocal(this, path, literal))
+                    {
+                        yield return input;
+                    }
+                }
+                break;
+        }
+    }
+
+    /// <summary>Lists one job's images on the pipeline thread; workers download and hash them meanwhile.</summary>
+    private IEnumerable<ImageInput> ListJob(S3ImageJob job)
+    {
+        S3ImageSource source = _s3.SourceFor(job);
+        var skipped = new SkipCounter();
+        var imageJob = new ImageJob(job.JobNumber, job.JobUrl, job.BucketName, job.Prefix);
+        int images = 0;
+        IEnumerator<ImageObject> listing = EnumerateSync(ct => source.ListImagesAsync(imageJob, skipped, ct)).GetEnumerator();
+        try
+        {
+            while (true)
             {
-                yield return input;
+                try
+                {
+                    if (!listing.MoveNext())
+                    {
+                        break;
+                    }
+                }
+                catch (Exception ex) when (ex is S3SetupException or S3ObjectException)
+                {
+                    // One job that cannot be listed is that job's error; the other jobs go on.
+                    WriteError(ErrorRecords.ForListingFailure(ex, job.ToString()));
+                    yield break;
+                }
+                images++;
+                yield return ImageInput.ForListedObject(source, listing.Current);
             }
         }
+        finally
+        {
+            listing.Dispose();
+        }
+        WriteVerbose($"Job {job.JobNumber}: {images} images, {skipped.Count} other objects skipped{(skipped.Count > 0 ? " (" + string.Join(", ", skipped.Examples.Take(5)) + ")" : string.Empty)}.");
     }
 
     private void WriteOutcome(HashOutcome outcome)
@@ -149,7 +249,7 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
             {
                 WriteWarning($"{outcome.Input.DisplayName}: {warning}");
             }
-            WriteObject(CreateOutput(outcome.Input, outcome.Result));
+            WriteObject(CreateOutput(outcome.Input, outcome.Image!, outcome.Result));
             return;
         }
         WriteError(ErrorRecords.ForImageFailure(outcome.Error!, outcome.Input.DisplayName));
@@ -161,9 +261,55 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
         if (disposing)
         {
             _queue?.Dispose();
+            _s3.Dispose();
         }
         base.Dispose(disposing);
     }
 
-    private sealed record HashOutcome(ImageInput Input, ImageHashResult? Result, Exception? Error);
+    /// <summary>
+    /// The S3 connections of one invocation: one for this cmdlet's own connection parameters, and one
+    /// per distinct connection that piped jobs carry (Get-S3ImageJob's -EndpointUrl, -Region, ...).
+    /// </summary>
+    private sealed class S3Sources : IDisposable
+    {
+        private readonly ImageHashCmdletBase _cmdlet;
+        private readonly Dictionary<S3ConnectionOptions, S3Connection> _connections = [];
+        private readonly Dictionary<(S3ConnectionOptions, string, string?), S3ImageSource> _sources = [];
+
+        public S3Sources(ImageHashCmdletBase cmdlet) => _cmdlet = cmdlet;
+
+        public S3ImageSource SourceFor(string bucket, string? rootPrefix) => SourceFor(_cmdlet.ConnectionOptions(), bucket, rootPrefix, ImageExtensions.Default);
+
+        public S3ImageSource SourceFor(S3ImageJob job)
+        {
+            // Connection parameters given to this cmdlet win over the ones the job was listed with.
+            S3ConnectionOptions options = _cmdlet.ConnectionOptions(job.Connection);
+            return SourceFor(options, job.BucketName, null, job.Extensions);
+        }
+
+        private S3ImageSource SourceFor(S3ConnectionOptions options, string bucket, string? rootPrefix, IReadOnlyList<string> extensions)
+        {
+            if (!_sources.TryGetValue((options, bucket, rootPrefix), out S3ImageSource? source))
+            {
+                if (!_connections.TryGetValue(options, out S3Connection? connection))
+                {
+                    connection = _cmdlet.OpenConnection(options);
+                    _connections[options] = connection;
+                }
+                source = new S3ImageSource(connection, bucket, rootPrefix, new S3ImageSourceOptions { Extensions = extensions });
+                _sources[(options, bucket, rootPrefix)] = source;
+            }
+            return source;
+        }
+
+        public void Dispose()
+        {
+            foreach (S3Connection connection in _connections.Values)
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    private sealed record HashOutcome(ImageInput Input, LoadedImage? Image, ImageHashResult? Result, Exception? Error);
 }

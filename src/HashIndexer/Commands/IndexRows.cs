@@ -11,7 +11,7 @@ namespace HashIndexer.Commands;
 /// </summary>
 internal static class IndexRows
 {
-    public static PSObject Create(ImageInput input, ImageHashResult result)
+    public static PSObject Create(LoadedImage input, ImageHashResult result)
     {
         SeedHashes seed = result.Seed ?? throw new InvalidOperationException("The seed pipeline did not run.");
         var row = new PSObject();

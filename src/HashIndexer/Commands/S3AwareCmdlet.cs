@@ -2,6 +2,7 @@
 using System.Management.Automation;
 using System.Net;
 using System.Reflection;
+using HashIndexer.Engine.S3;
 
 namespace HashIndexer.Commands;
 
@@ -70,17 +71,92 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
     #endregion
 
     /// <summary>
+    /// The connection settings: parameters win over <paramref name="fromConfig"/> (the config file's
+    /// aws/s3 keys), which win over AWS.Tools' shell defaults ($StoredAWSRegion, $StoredAWSCredentials,
+    /// set by Set-DefaultAWSRegion and Set-AWSCredential); the engine then searches profiles, the
+    /// environment and instance roles in AWS.Tools' order.
+    /// </summary>
+    private protected S3ConnectionOptions ConnectionOptions(S3ConnectionOptions? fromConfig = null)
+    {
+        S3ConnectionOptions options = fromConfig ?? new S3ConnectionOptions();
+        bool explicitKeys = AccessKey is not null || SecretKey is not null;
+        if (explicitKeys)
+        {
+            if (AccessKey is null || SecretKey is null)
+            {
+                ThrowSetupError(new ArgumentException("-AccessKey and -SecretKey go together: give both."),
+                    "AwsCredentialsIncomplete", ErrorCategory.InvalidArgument, null);
+            }
+            options = options with { AccessKey = AccessKey, SecretKey = SecretKey, SessionToken = SessionToken, ProfileName = null };
+        }
+        else if (ProfileName is not null)
+        {
+            options = options with { ProfileName = ProfileName, AccessKey = null, SecretKey = null, SessionToken = null };
+        }
+        else if (CredentialKeys() is { } keys)
+        {
+            options = options with { AccessKey = keys.AccessKey, SecretKey = keys.SecretKey, SessionToken = keys.SessionToken, ProfileName = null };
+        }
+        else if (options.AccessKey is null && options.ProfileName is null && StoredShellCredentials() is { } stored)
+        {
+            options = options with { AccessKey = stored.AccessKey, SecretKey = stored.SecretKey, SessionToken = stored.SessionToken };
+        }
+
+        string? storedRegion = SessionState.PSVariable.GetValue("StoredAWSRegion") as string;
+        return options with
+        {
+            Region = Region ?? options.Region ?? (string.IsNullOrWhiteSpace(storedRegion) ? null : storedRegion),
+            RoleArn = RoleArn ?? options.RoleArn,
+            ExternalId = ExternalId ?? options.ExternalId,
+            EndpointUrl = EndpointUrl ?? options.EndpointUrl,
+        };
+    }
+
+    /// <summary>Opens the connection, telling -Verbose where credentials and region came from; setup failures terminate.</summary>
+    private protected S3Connection OpenConnection(S3ConnectionOptions options)
+    {
+        try
+        {
+            S3Connection connection = new S3ConnectionFactory().Create(options);
+            WriteVerbose($"S3: {connection.Description}");
+            return connection;
+        }
+        catch (S3SetupException ex)
+        {
+            ThrowSetupError(ex, ex.ErrorId, SetupCategory(ex.ErrorId), options.ProfileName ?? options.Region);
+            throw; // not reached: ThrowSetupError always throws
+        }
+    }
+
+    /// <summary>The category of an S3 setup failure, for $Error filtering.</summary>
+    private protected static ErrorCategory SetupCategory(string errorId) => errorId switch
+    {
+        S3ErrorIds.S3BucketNotFound or S3ErrorIds.AwsProfileNotFound or S3ErrorIds.S3ObjectNotFound => ErrorCategory.ObjectNotFound,
+        S3ErrorIds.S3AccessDenied or S3ErrorIds.AwsCredentialsRejected or S3ErrorIds.AwsAssumeRoleFailed => ErrorCategory.PermissionDenied,
+        S3ErrorIds.AwsCredentialsNotFound => ErrorCategory.AuthenticationError,
+        S3ErrorIds.S3EndpointUnreachable => ErrorCategory.ConnectionError,
+        _ => ErrorCategory.InvalidArgument,
+    };
+
+    private (string AccessKey, string SecretKey, string? SessionToken)? StoredShellCredentials()
+    {
+        object? stored = SessionState.PSVariable.GetValue("StoredAWSCredentials");
+        return stored is null ? null : KeysOf(PSObject.AsPSObject(stored), "$StoredAWSCredentials");
+    }
+
+    /// <summary>
     /// Keys from -Credential. AWS.Tools' credential objects come from its own AWSSDK, a different
     /// assembly than ours (ours lives in a private load context), so their type cannot be used: ask the
     /// object for its keys through reflection and pass them on as explicit keys.
     /// </summary>
     private protected (string AccessKey, string SecretKey, string? SessionToken)? CredentialKeys()
     {
-        if (Credential is null)
-        {
-            return null;
-        }
-        object value = Credential.BaseObject;
+        return Credential is null ? null : KeysOf(Credential, "-Credential");
+    }
+
+    private (string AccessKey, string SecretKey, string? SessionToken) KeysOf(PSObject credential, string origin)
+    {
+        object value = credential.BaseObject;
         if (value is PSCredential psCredential)
         {
             return (psCredential.UserName, new NetworkCredential(string.Empty, psCredential.Password).Password, null);
@@ -88,7 +164,7 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
 
         // Amazon.Runtime.AWSCredentials.GetCredentials() -> ImmutableCredentials { AccessKey, SecretKey, Token }.
         MethodInfo? getCredentials = value.GetType().GetMethod("GetCredentials", BindingFlags.Public | BindingFlags.Instance, Type.EmptyTypes);
-        object source = getCredentials is not null ? getCredentials.Invoke(value, null)! : Credential;
+        object source = getCredentials is not null ? getCredentials.Invoke(value, null)! : credential;
         PSObject wrapped = PSObject.AsPSObject(source);
         string? accessKey = wrapped.Properties["AccessKey"]?.Value?.ToString();
         string? secretKey = wrapped.Properties["SecretKey"]?.Value?.ToString();
@@ -96,8 +172,8 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
         if (string.IsNullOrEmpty(accessKey) || string.IsNullOrEmpty(secretKey))
         {
             ThrowSetupError(
-                new ArgumentException($"-Credential: a {value.GetType().FullName} carries no AccessKey/SecretKey. Pass an object from Get-AWSCredential, a PSCredential, or an object with AccessKey and SecretKey."),
-                "CredentialObjectInvalid", ErrorCategory.InvalidArgument, Credential);
+                new ArgumentException($"{origin}: a {value.GetType().FullName} carries no AccessKey/SecretKey. Pass an object from Get-AWSCredential, a PSCredential, or an object with AccessKey and SecretKey."),
+                "CredentialObjectInvalid", ErrorCategory.InvalidArgument, credential);
         }
         return (accessKey!, secretKey!, string.IsNullOrEmpty(token) ? null : token);
     }
