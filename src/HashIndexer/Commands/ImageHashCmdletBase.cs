@@ -30,6 +30,7 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
     private static readonly ImageHasher s_hasher = new();
     private readonly S3Sources _s3;
     private OrderedWorkQueue<HashOutcome>? _queue;
+    private LocalJobLocator? _localJobs;
 
     /// <summary>Sets up the per-invocation S3 connections (opened lazily, on the first S3 input).</summary>
     protected ImageHashCmdletBase()
@@ -60,7 +61,11 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Key { get; set; } = [];
 
-    /// <summary>The root prefix for S3 objects given by key or s3:// URL: the job is the first folder below it (else the key's folder).</summary>
+    /// <summary>
+    /// The root the job folders sit under: an S3 prefix for objects given by key or s3:// URL, or a local
+    /// folder laid out like the bucket. The job is the first folder below it. Without it, a local image's
+    /// job is the nearest folder above it holding a url.txt, and an S3 object's is its key's folder.
+    /// </summary>
     [Parameter(ParameterSetName = S3ObjectSet)]
     [Parameter(ParameterSetName = PathSet)]
     [Alias("RootPrefix")]
@@ -196,13 +201,28 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
                         yield return ImageInput.ForS3Object(_s3.SourceFor(uri.Bucket, Prefix), uri.Key);
                         continue;
                     }
-                    foreach (ImageInput input in InputResolver.ResolveLocal(this, path, literal))
+                    foreach (ImageInput input in InputResolver.ResolveLocal(this, path, literal, LocalJobs()))
                     {
                         yield return input;
                     }
                 }
                 break;
         }
+    }
+
+    /// <summary>With -Prefix naming a local folder, jobs are the folders directly below it.</summary>
+    private LocalJobLocator? LocalJobs()
+    {
+        if (Prefix is null || S3Uri.TryParse(Prefix, out _))
+        {
+            return null;
+        }
+        if (_localJobs is null)
+        {
+            string root = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Prefix);
+            _localJobs = Directory.Exists(root) ? new LocalJobLocator(root) : null;
+        }
+        return _localJobs;
     }
 
     /// <summary>Lists one job's images on the pipeline thread; workers download and hash them meanwhile.</summary>
