@@ -2,6 +2,7 @@ using System.Diagnostics;
 using HashIndexer.Engine.Hashing;
 
 if (args.Length > 0 && args[0] == "dump") return DebugDump.Run(args[1]);
+if (args.Length > 0 && args[0] == "perm") return PermDump.Run(args.Skip(1));
 return args.Length > 0 && args[0] == "golden" ? Golden.Run(args[1], args.Length > 2 ? args[2] : null) : Bench.Run(args);
 
 internal static class Golden

@@ -167,10 +167,15 @@ internal sealed class ResampleCoefficients
         return 0.0;
     }
 
-    /// <summary>Pillow 9.4 precompute_coeffs with box (0, inSize).</summary>
-    private static ResampleCoefficients Compute(int inSize, int outSize, ResampleFilter filter)
+    /// <summary>Coefficients for a source box [in0, in1) (Pillow's resize(box=...); box values are C floats). Not cached.</summary>
+    public static ResampleCoefficients ForBox(int inSize, float in0, float in1, int outSize, ResampleFilter filter)
+        => Compute(inSize, outSize, filter, in0, in1);
+
+    /// <summary>Pillow 9.4 precompute_coeffs; the box (in0, in1) defaults to (0, inSize).</summary>
+    private static ResampleCoefficients Compute(int inSize, int outSize, ResampleFilter filter, float in0 = 0f, float? in1Arg = null)
     {
-        double scale = (double)(float)inSize / outSize;
+        float in1 = in1Arg ?? inSize;
+        double scale = (double)(in1 - in0) / outSize;
         double filterscale = scale < 1.0 ? 1.0 : scale;
         double support = Support(filter) * filterscale;
         int ksize = ((int)Math.Ceiling(support) * 2) + 1;
@@ -180,7 +185,7 @@ internal sealed class ResampleCoefficients
         double ss = 1.0 / filterscale;
         for (int xx = 0; xx < outSize; xx++)
         {
-            double center = (xx + 0.5) * scale;
+            double center = in0 + ((xx + 0.5) * scale);
             double ww = 0.0;
             int xmin = (int)(center - support + 0.5);
             if (xmin < 0)

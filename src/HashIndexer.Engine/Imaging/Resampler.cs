@@ -23,6 +23,10 @@ internal static class Resampler
     /// (Gray8) for Gray/Luma/ClipToByte reads and four (Rgba32, still premultiplied if read so) otherwise.
     /// </summary>
     public static PixelImage Resize(in ImageView src, ChannelRead read, int width, int height, ResampleFilter filter, PillowMode resultMode)
+        => Resize(src, read, width, height, filter, resultMode, null);
+
+    /// <summary>Resize of the source box (x0, y0, x1, y1) (Pillow's box argument, as C floats) to width x height.</summary>
+    public static PixelImage Resize(in ImageView src, ChannelRead read, int width, int height, ResampleFilter filter, PillowMode resultMode, (float X0, float Y0, float X1, float Y1)? box)
     {
         int ch = ImageView.Channels(read);
         PixelLayout layout = ch == 1 ? PixelLayout.Gray8 : PixelLayout.Rgba32;
@@ -32,7 +36,13 @@ internal static class Resampler
         }
         bool needH = width != src.Width;
         bool needV = height != src.Height;
-        var vert = ResampleCoefficients.Get(src.Height, height, filter);
+        if (box is { } bx)
+        {
+            // Pillow: need_horizontal = xsize != imIn->xsize || box[0] || box[2] != xsize.
+            needH |= bx.X0 != 0 || bx.X1 != width;
+            needV |= bx.Y0 != 0 || bx.Y1 != height;
+        }
+        var vert = box is { } bv ? ResampleCoefficients.ForBox(src.Height, bv.Y0, bv.Y1, height, filter) : ResampleCoefficients.Get(src.Height, height, filter);
         int yFirst = needV ? vert.Start[0] : 0;
         int yLast = needV ? vert.Start[height - 1] + vert.Count[height - 1] : src.Height;
         int rows = yLast - yFirst;
@@ -45,7 +55,9 @@ internal static class Resampler
             int[] rowInts = ArrayPool<int>.Shared.Rent((src.Width * ch) + 16);
             try
             {
-                var hor = needH ? ResampleCoefficients.Get(src.Width, width, filter) : null;
+                var hor = !needH ? null
+                    : box is { } bh ? ResampleCoefficients.ForBox(src.Width, bh.X0, bh.X1, width, filter)
+                    : ResampleCoefficients.Get(src.Width, width, filter);
                 for (int y = 0; y < rows; y++)
                 {
                     Span<int> row = rowInts.AsSpan(0, (src.Width * ch) + 16);
