@@ -1,14 +1,179 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Globalization;
+using System.Security.Cryptography;
+using HashIndexer.Engine.Imaging;
+
 namespace HashIndexer.Engine.Hashing;
 
-/// <summary>The one hashing pipeline every cmdlet shares: decode, then the requested hashes. Thread-safe.</summary>
+/// <summary>
+/// The one hashing pipeline every cmdlet shares: decode once, then the requested hashes. Thread-safe (no
+/// mutable state; pixel buffers come from a shared bounded pool), so several workers may call it at once.
+/// </summary>
+/// <remarks>
+/// Values are bit-identical to Python imagehash 4.3.2 on Pillow 9.4 for the algorithms and image modes listed
+/// in docs/hashing.md. How images are treated: alpha is ignored by the grayscale conversion (as Pillow's
+/// convert('L')), but the seed resize of an RGBA/LA image is done on premultiplied pixels (as Pillow's resize);
+/// palette (GIF, palette PNG) and 1-bit images are resized with NEAREST in the seed pipeline, all others with
+/// BICUBIC; 16-bit grayscale PNGs are Pillow mode I, whose grayscale conversion clips values above 255 (so most
+/// such images hash as nearly white); 16-bit RGB PNGs keep the high byte; CMYK JPEGs are converted to RGB as
+/// Pillow does; grayscale images stay grayscale. EXIF orientation is ignored unless
+/// <see cref="DecodeOptions.AutoOrient"/> is set.
+/// </remarks>
 public sealed class ImageHasher
 {
+    /// <summary>Fast mode decodes JPEGs to at least this size (Pillow draft target of the reference).</summary>
+    public const int FastMinimumSize = 256;
+
     /// <summary>Hashes one encoded image. Throws <see cref="ImageProcessingException"/> for images that cannot be hashed.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Instance API: callers hold one hasher.")]
     public ImageHashResult Hash(ReadOnlyMemory<byte> encoded, HashRequest request, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException("hashing core: issue #3");
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (request.HashSize is not (8 or 16))
+        {
+            throw new ArgumentException("HashSize must be 8 or 16.", nameof(request));
+        }
+        var hashes = new Dictionary<HashAlgorithmKind, string>();
+        if (request.Algorithms.Contains(HashAlgorithmKind.Sha256))
+        {
+            hashes[HashAlgorithmKind.Sha256] = Convert.ToHexString(SHA256.HashData(encoded.Span)).ToLowerInvariant();
+        }
+        bool needPixels = request.Seed is not null || request.Algorithms.Any(a => a != HashAlgorithmKind.Sha256);
+        if (!needPixels)
+        {
+            (int w, int h, _) = ImageDecoder.Probe(encoded, request.Decode);
+            return new ImageHashResult { Width = w, Height = h, Hashes = hashes };
+        }
+
+        int minW = FastMinimumSize, minH = FastMinimumSize;
+        if (request.Seed is { } so)
+        {
+            if (so.ResizeWidth <= 0 || so.ResizeHeight <= 0)
+            {
+                throw new ArgumentException("Seed resize size must be positive.", nameof(request));
+            }
+            minW = Math.Max(minW, so.ResizeWidth);
+            minH = Math.Max(minH, so.ResizeHeight);
+        }
+        using DecodedImage decoded = ImageDecoder.Decode(encoded, request.Decode, minW, minH, cancellationToken);
+        var view = new ImageView(decoded.Pixels);
+        if (request.Decode.AutoOrient)
+        {
+            view = view.Oriented(decoded.Orientation);
+        }
+        ChannelRead gray = GrayRead(decoded.Pixels.Layout);
+        int n = request.HashSize;
+        foreach (HashAlgorithmKind alg in request.Algorithms.Distinct())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            PerceptualHash? h = alg switch
+            {
+                HashAlgorithmKind.PHash => HashFunctions.PHash(view, gray, n),
+                HashAlgorithmKind.DHash => HashFunctions.DHash(view, gray, n),
+                HashAlgorithmKind.AHash => HashFunctions.AHash(view, gray, n),
+                HashAlgorithmKind.WHash => HashFunctions.WHash(view, gray, n),
+                _ => null,
+            };
+            if (h is not null)
+            {
+                hashes[alg] = h.ToString();
+            }
+        }
+        SeedHashes? seed = null;
+        if (request.Seed is { } seedOptions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            seed = SeedPipeline(view, seedOptions);
+        }
+        return new ImageHashResult
+        {
+            Width = decoded.StoredWidth,
+            Height = decoded.StoredHeight,
+            Hashes = hashes,
+            Seed = seed,
+            Warnings = decoded.Warnings.ToArray(),
+        };
+    }
 
     /// <summary>Hashes a local file (reads it whole: images are decoded from memory).</summary>
     public ImageHashResult HashFile(string path, HashRequest request, CancellationToken cancellationToken = default)
         => Hash(File.ReadAllBytes(path), request, cancellationToken);
+
+    internal static ChannelRead GrayRead(PixelLayout layout) => layout switch
+    {
+        PixelLayout.Gray8 => ChannelRead.Gray,
+        PixelLayout.Int32 => ChannelRead.ClipToByte,
+        _ => ChannelRead.Luma,
+    };
+
+    /// <summary>
+    /// The original indexer: small = img.resize((W, H)) with Pillow's default filter for the mode, then
+    /// convert('L'); phash of small, of its mirror, of its flip, then of each permutation.
+    /// </summary>
+    private static SeedHashes SeedPipeline(in ImageView view, SeedOptions options)
+    {
+        using PixelImage small = SeedResize(view, options.ResizeWidth, options.ResizeHeight);
+        var sv = new ImageView(small);
+        string original = HashFunctions.PHash(sv, ChannelRead.Gray, 8).ToString();
+        string hflip = HashFunctions.PHash(sv.Mirror(), ChannelRead.Gray, 8).ToString();
+        string vflip = HashFunctions.PHash(sv.Flip(), ChannelRead.Gray, 8).ToString();
+        var perms = new List<KeyValuePair<string, string>>(options.Permutations.Count);
+        foreach (Permutation p in options.Permutations)
+        {
+            using PixelImage varied = p.Apply(small);
+            perms.Add(new(p.Name, HashFunctions.PHash(new ImageView(varied), ChannelRead.Gray, 8).ToString()));
+        }
+        return new SeedHashes(original, hflip, vflip, perms);
+    }
+
+    /// <summary>Pillow's img.resize((w, h)) (default filter for the mode) followed by convert('L').</summary>
+    internal static PixelImage SeedResize(in ImageView view, int width, int height)
+    {
+        PixelImage src = view.Image;
+        bool sameSize = view.Width == width && view.Height == height;
+        if (src.Layout == PixelLayout.Int32)
+        {
+            return sameSize
+                ? Resampler.Resize(view, ChannelRead.ClipToByte, width, height, ResampleFilter.Bicubic, PillowMode.L)
+                : Resampler.ResizeInt32ToL(view, width, height, ResampleFilter.Bicubic);
+        }
+        ChannelRead gray = GrayRead(src.Layout);
+        if (sameSize)
+        {
+            // Pillow copies an image resized to its own size; then convert('L').
+            return Resampler.Resize(view, gray, width, height, ResampleFilter.Bicubic, PillowMode.L);
+        }
+        switch (src.Mode)
+        {
+            case PillowMode.P:
+            case PillowMode.One:
+                return Resampler.Resize(view, gray, width, height, ResampleFilter.Nearest, PillowMode.L);
+            case PillowMode.L:
+            case PillowMode.I:
+                return Resampler.Resize(view, gray, width, height, ResampleFilter.Bicubic, PillowMode.L);
+            case PillowMode.RGBA:
+            case PillowMode.LA:
+            {
+                using PixelImage rgba = Resampler.Resize(view, ChannelRead.RgbaPremultiplied, width, height, ResampleFilter.Bicubic, src.Mode);
+                var l = new PixelImage(width, height, PixelLayout.Gray8, PillowMode.L);
+                ColorConvert.UnpremultipliedLuma(rgba.Bytes, l.Bytes);
+                return l;
+            }
+            default:
+            {
+                if (src.Layout == PixelLayout.Gray8)
+                {
+                    return Resampler.Resize(view, ChannelRead.Gray, width, height, ResampleFilter.Bicubic, PillowMode.L);
+                }
+                using PixelImage rgb = Resampler.Resize(view, ChannelRead.Rgba, width, height, ResampleFilter.Bicubic, src.Mode);
+                var l = new PixelImage(width, height, PixelLayout.Gray8, PillowMode.L);
+                ColorConvert.LumaOf(rgb.Bytes, l.Bytes);
+                return l;
+            }
+        }
+    }
+
+    internal static string Describe(ImageHashResult r)
+        => string.Create(CultureInfo.InvariantCulture, $"{r.Width}x{r.Height}");
 }

@@ -1,0 +1,489 @@
+// HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace HashIndexer.Engine.Imaging;
+
+/// <summary>
+/// Pillow 9.4's Image.resize, integer-exact: two passes (horizontal first, over only the rows the vertical pass
+/// will use, then vertical), 8-bit fixed-point weights with 22 fractional bits, rounding by adding half and
+/// clipping to 0..255 after each pass (Resample.c). Mode I images use the double-precision 32-bit path.
+/// NEAREST is Pillow's affine nearest-neighbour scaling (Geometry.c ImagingScaleAffine).
+/// Sums are integer, so vectorising them changes nothing.
+/// </summary>
+internal static class Resampler
+{
+    private const int Half = 1 << (ResampleCoefficients.PrecisionBits - 1);
+
+    /// <summary>
+    /// Resizes an 8-bit view to <paramref name="width"/> x <paramref name="height"/>. The result has one channel
+    /// (Gray8) for Gray/Luma/ClipToByte reads and four (Rgba32, still premultiplied if read so) otherwise.
+    /// </summary>
+    public static PixelImage Resize(in ImageView src, ChannelRead read, int width, int height, ResampleFilter filter, PillowMode resultMode)
+        => Resize(src, read, width, height, filter, resultMode, null);
+
+    /// <summary>Resize of the source box (x0, y0, x1, y1) (Pillow's box argument, as C floats) to width x height.</summary>
+    public static PixelImage Resize(in ImageView src, ChannelRead read, int width, int height, ResampleFilter filter, PillowMode resultMode, (float X0, float Y0, float X1, float Y1)? box)
+    {
+        int ch = ImageView.Channels(read);
+        PixelLayout layout = ch == 1 ? PixelLayout.Gray8 : PixelLayout.Rgba32;
+        if (filter == ResampleFilter.Nearest)
+        {
+            return Nearest(src, read, width, height, layout, resultMode);
+        }
+        bool needH = width != src.Width;
+        bool needV = height != src.Height;
+        if (box is { } bx)
+        {
+            // Pillow: need_horizontal = xsize != imIn->xsize || box[0] || box[2] != xsize.
+            needH |= bx.X0 != 0 || bx.X1 != width;
+            needV |= bx.Y0 != 0 || bx.Y1 != height;
+        }
+        var vert = box is { } bv ? ResampleCoefficients.ForBox(src.Height, bv.Y0, bv.Y1, height, filter) : ResampleCoefficients.Get(src.Height, height, filter);
+        int yFirst = needV ? vert.Start[0] : 0;
+        int yLast = needV ? vert.Start[height - 1] + vert.Count[height - 1] : src.Height;
+        int rows = yLast - yFirst;
+
+        var result = new PixelImage(width, height, layout, resultMode);
+        // Horizontal pass (or a plain read of the rows if the width does not change) into temp.
+        PixelImage temp = needV ? new PixelImage(width, rows, layout, resultMode) : result;
+        try
+        {
+            int[] rowInts = ArrayPool<int>.Shared.Rent((src.Width * ch) + 16);
+            try
+            {
+                var hor = !needH ? null
+                    : box is { } bh ? ResampleCoefficients.ForBox(src.Width, bh.X0, bh.X1, width, filter)
+                    : ResampleCoefficients.Get(src.Width, width, filter);
+                for (int y = 0; y < rows; y++)
+                {
+                    Span<int> row = rowInts.AsSpan(0, (src.Width * ch) + 16);
+                    LoadRow(src, read, yFirst + y, row);
+                    row[(src.Width * ch)..].Clear();
+                    Span<byte> dst = temp.Row(y);
+                    if (hor is null)
+                    {
+                        for (int i = 0; i < dst.Length; i++)
+                        {
+                            dst[i] = (byte)row[i];
+                        }
+                    }
+                    else if (ch == 1)
+                    {
+                        Horizontal1(row, hor, dst);
+                    }
+                    else
+                    {
+                        Horizontal4(row, hor, dst);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(rowInts);
+            }
+            if (needV)
+            {
+                Vertical(temp, yFirst, vert, result, ch);
+            }
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (!ReferenceEquals(temp, result))
+            {
+                temp.Dispose();
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Pillow's 32-bit path for mode I (double weights, ROUND_UP after each pass), then clip to L.</summary>
+    public static PixelImage ResizeInt32ToL(in ImageView src, int width, int height, ResampleFilter filter)
+    {
+        var result = new PixelImage(width, height, PixelLayout.Gray8, PillowMode.L);
+        if (filter == ResampleFilter.Nearest)
+        {
+            using var n = Nearest(src, ChannelRead.ClipToByte, width, height, PixelLayout.Gray8, PillowMode.L);
+            n.Bytes.CopyTo(result.Bytes);
+            return result;
+        }
+        bool needH = width != src.Width;
+        bool needV = height != src.Height;
+        var vert = ResampleCoefficients.Get(src.Height, height, filter);
+        int yFirst = needV ? vert.Start[0] : 0;
+        int yLast = needV ? vert.Start[height - 1] + vert.Count[height - 1] : src.Height;
+        int rows = yLast - yFirst;
+        var temp = new int[width * rows];
+        var hor = needH ? ResampleCoefficients.Get(src.Width, width, filter) : null;
+        var row = new int[src.Width];
+        for (int y = 0; y < rows; y++)
+        {
+            LoadRowInt32(src, yFirst + y, row);
+            for (int xx = 0; xx < width; xx++)
+            {
+                if (hor is null)
+                {
+                    temp[(y * width) + xx] = row[xx];
+                    continue;
+                }
+                int start = hor.Start[xx];
+                int count = hor.Count[xx];
+                int kb = xx * hor.KSize;
+                double ss = 0.0;
+                for (int x = 0; x < count; x++)
+                {
+                    ss += row[start + x] * hor.Weights[kb + x];
+                }
+                temp[(y * width) + xx] = RoundUp(ss);
+            }
+        }
+        Span<byte> dst = result.Bytes;
+        for (int yy = 0; yy < height; yy++)
+        {
+            for (int xx = 0; xx < width; xx++)
+            {
+                int v;
+                if (!needV)
+                {
+                    v = temp[(yy * width) + xx];
+                }
+                else
+                {
+                    int start = vert.Start[yy] - yFirst;
+                    int count = vert.Count[yy];
+                    int kb = yy * vert.KSize;
+                    double ss = 0.0;
+                    for (int y = 0; y < count; y++)
+                    {
+                        ss += temp[((start + y) * width) + xx] * vert.Weights[kb + y];
+                    }
+                    v = RoundUp(ss);
+                }
+                dst[(yy * width) + xx] = (byte)Math.Clamp(v, 0, 255);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Pillow's ROUND_UP macro: (int)(f >= 0 ? f + 0.5F : f - 0.5F).</summary>
+    private static int RoundUp(double f) => (int)(f >= 0.0 ? f + 0.5 : f - 0.5);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte Clip8(int v)
+    {
+        v >>= ResampleCoefficients.PrecisionBits;
+        return v < 0 ? (byte)0 : v > 255 ? (byte)255 : (byte)v;
+    }
+
+    private static void Horizontal1(ReadOnlySpan<int> row, ResampleCoefficients c, Span<byte> dst)
+    {
+        int[] k = c.Fixed1;
+        int stride = c.Stride1;
+        ref int r0 = ref MemoryMarshal.GetReference(row);
+        ref int k0 = ref MemoryMarshal.GetArrayDataReference(k);
+        for (int xx = 0; xx < dst.Length; xx++)
+        {
+            int start = c.Start[xx];
+            int n = (c.Count[xx] + 7) & ~7;
+            ref int r = ref Unsafe.Add(ref r0, start);
+            ref int kk = ref Unsafe.Add(ref k0, xx * stride);
+            int sum;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var acc = Vector256<int>.Zero;
+                for (int i = 0; i < n; i += 8)
+                {
+                    acc += Vector256.LoadUnsafe(ref r, (nuint)i) * Vector256.LoadUnsafe(ref kk, (nuint)i);
+                }
+                sum = Half + Vector256.Sum(acc);
+            }
+            else
+            {
+                sum = Half;
+                for (int i = 0; i < n; i++)
+                {
+                    sum += Unsafe.Add(ref r, i) * Unsafe.Add(ref kk, i);
+                }
+            }
+            dst[xx] = Clip8(sum);
+        }
+    }
+
+    private static void Horizontal4(ReadOnlySpan<int> row, ResampleCoefficients c, Span<byte> dst)
+    {
+        int[] k = c.Fixed4;
+        int stride = c.Stride4;
+        ref int r0 = ref MemoryMarshal.GetReference(row);
+        ref int k0 = ref MemoryMarshal.GetArrayDataReference(k);
+        int width = dst.Length / 4;
+        for (int xx = 0; xx < width; xx++)
+        {
+            int start = c.Start[xx] * 4;
+            int n = ((c.Count[xx] * 4) + 7) & ~7;
+            ref int r = ref Unsafe.Add(ref r0, start);
+            ref int kk = ref Unsafe.Add(ref k0, xx * stride);
+            int s0, s1, s2, s3;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var acc = Vector256<int>.Zero;
+                for (int i = 0; i < n; i += 8)
+                {
+                    acc += Vector256.LoadUnsafe(ref r, (nuint)i) * Vector256.LoadUnsafe(ref kk, (nuint)i);
+                }
+                var s = acc.GetLower() + acc.GetUpper();
+                s0 = s.GetElement(0);
+                s1 = s.GetElement(1);
+                s2 = s.GetElement(2);
+                s3 = s.GetElement(3);
+            }
+            else
+            {
+                s0 = s1 = s2 = s3 = 0;
+                for (int i = 0; i < n; i += 4)
+                {
+                    s0 += Unsafe.Add(ref r, i) * Unsafe.Add(ref kk, i);
+                    s1 += Unsafe.Add(ref r, i + 1) * Unsafe.Add(ref kk, i + 1);
+                    s2 += Unsafe.Add(ref r, i + 2) * Unsafe.Add(ref kk, i + 2);
+                    s3 += Unsafe.Add(ref r, i + 3) * Unsafe.Add(ref kk, i + 3);
+                }
+            }
+            int o = xx * 4;
+            dst[o] = Clip8(Half + s0);
+            dst[o + 1] = Clip8(Half + s1);
+            dst[o + 2] = Clip8(Half + s2);
+            dst[o + 3] = Clip8(Half + s3);
+        }
+    }
+
+    private static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
+    {
+        int n = result.Width * ch;
+        int[] acc = ArrayPool<int>.Shared.Rent(n + 8);
+        try
+        {
+            byte[] tb = temp.Buffer;
+            for (int yy = 0; yy < result.Height; yy++)
+            {
+                Span<int> a = acc.AsSpan(0, n);
+                a.Fill(Half);
+                int start = c.Start[yy] - yFirst;
+                int count = c.Count[yy];
+                for (int t = 0; t < count; t++)
+                {
+                    int k = c.Fixed1[(yy * c.Stride1) + t];
+                    ReadOnlySpan<byte> src = tb.AsSpan((start + t) * n, n);
+                    MultiplyAdd(src, k, a);
+                }
+                Span<byte> dst = result.Row(yy);
+                for (int i = 0; i < n; i++)
+                {
+                    dst[i] = Clip8(a[i]);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(acc);
+        }
+    }
+
+    /// <summary>acc[i] += src[i] * k.</summary>
+    private static unsafe void MultiplyAdd(ReadOnlySpan<byte> src, int k, Span<int> acc)
+    {
+        int i = 0;
+        if (Avx2.IsSupported && src.Length >= 8)
+        {
+            var kv = Vector256.Create(k);
+            fixed (byte* s = src)
+            fixed (int* a = acc)
+            {
+                for (; i <= src.Length - 8; i += 8)
+                {
+                    var v = Avx2.ConvertToVector256Int32(s + i);
+                    Avx.Store(a + i, Avx2.Add(Avx.LoadVector256(a + i), Avx2.MultiplyLow(v, kv)));
+                }
+            }
+        }
+        for (; i < src.Length; i++)
+        {
+            acc[i] += src[i] * k;
+        }
+    }
+
+    /// <summary>Reads row <paramref name="y"/> of the view as integer channels.</summary>
+    internal static void LoadRow(in ImageView v, ChannelRead read, int y, Span<int> dst)
+    {
+        byte[] b = v.Image.Buffer;
+        long p = v.Origin + ((long)y * v.Dy);
+        int w = v.Width;
+        int dx = v.Dx;
+        switch (read)
+        {
+            case ChannelRead.Gray:
+                if (dx == 1)
+                {
+                    WidenBytes(b.AsSpan(checked((int)p), w), dst);
+                }
+                else
+                {
+                    for (int x = 0; x < w; x++, p += dx)
+                    {
+                        dst[x] = b[p];
+                    }
+                }
+                break;
+            case ChannelRead.Luma:
+                if (dx == 1)
+                {
+                    LumaRow(b.AsSpan(checked((int)(p * 4)), w * 4), dst);
+                }
+                else
+                {
+                    for (int x = 0; x < w; x++, p += dx)
+                    {
+                        long q = p * 4;
+                        dst[x] = ColorConvert.Luma(b[q], b[q + 1], b[q + 2]);
+                    }
+                }
+                break;
+            case ChannelRead.ClipToByte:
+                for (int x = 0; x < w; x++, p += dx)
+                {
+                    dst[x] = Math.Clamp(BitConverter.ToInt32(b, checked((int)(p * 4))), 0, 255);
+                }
+                break;
+            case ChannelRead.Rgba:
+                if (dx == 1)
+                {
+                    WidenBytes(b.AsSpan(checked((int)(p * 4)), w * 4), dst);
+                }
+                else
+                {
+                    for (int x = 0; x < w; x++, p += dx)
+                    {
+                        long q = p * 4;
+                        int o = x * 4;
+                        dst[o] = b[q];
+                        dst[o + 1] = b[q + 1];
+                        dst[o + 2] = b[q + 2];
+                        dst[o + 3] = b[q + 3];
+                    }
+                }
+                break;
+            case ChannelRead.RgbaPremultiplied:
+                for (int x = 0; x < w; x++, p += dx)
+                {
+                    long q = p * 4;
+                    int o = x * 4;
+                    int a = b[q + 3];
+                    dst[o] = ColorConvert.MulDiv255(b[q], a);
+                    dst[o + 1] = ColorConvert.MulDiv255(b[q + 1], a);
+                    dst[o + 2] = ColorConvert.MulDiv255(b[q + 2], a);
+                    dst[o + 3] = a;
+                }
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(read));
+        }
+    }
+
+    private static void LoadRowInt32(in ImageView v, int y, Span<int> dst)
+    {
+        byte[] b = v.Image.Buffer;
+        long p = v.Origin + ((long)y * v.Dy);
+        for (int x = 0; x < v.Width; x++, p += v.Dx)
+        {
+            dst[x] = BitConverter.ToInt32(b, checked((int)(p * 4)));
+        }
+    }
+
+    private static unsafe void WidenBytes(ReadOnlySpan<byte> src, Span<int> dst)
+    {
+        int i = 0;
+        if (Avx2.IsSupported && src.Length >= 8)
+        {
+            fixed (byte* s = src)
+            fixed (int* d = dst)
+            {
+                for (; i <= src.Length - 8; i += 8)
+                {
+                    Avx.Store(d + i, Avx2.ConvertToVector256Int32(s + i));
+                }
+            }
+        }
+        for (; i < src.Length; i++)
+        {
+            dst[i] = src[i];
+        }
+    }
+
+    private static void LumaRow(ReadOnlySpan<byte> rgba, Span<int> dst)
+    {
+        for (int x = 0, q = 0; x < dst.Length && q < rgba.Length; x++, q += 4)
+        {
+            dst[x] = ColorConvert.Luma(rgba[q], rgba[q + 1], rgba[q + 2]);
+        }
+    }
+
+    /// <summary>
+    /// Pillow's NEAREST resize (ImagingScaleAffine): source coordinates accumulate the scale step in double,
+    /// starting from half a step, and truncate.
+    /// </summary>
+    private static PixelImage Nearest(in ImageView src, ChannelRead read, int width, int height, PixelLayout layout, PillowMode mode)
+    {
+        int ch = ImageView.Channels(read);
+        var result = new PixelImage(width, height, layout, mode);
+        double a0 = (double)(float)src.Width / width;
+        double a4 = (double)(float)src.Height / height;
+        var xin = new int[width];
+        double xo = a0 * 0.5;
+        for (int x = 0; x < width; x++)
+        {
+            xin[x] = xo < 0.0 ? -1 : (int)xo;
+            xo += a0;
+        }
+        int[] row = ArrayPool<int>.Shared.Rent((src.Width * ch) + 16);
+        try
+        {
+            double yo = a4 * 0.5;
+            int loaded = -1;
+            for (int y = 0; y < height; y++)
+            {
+                int yi = yo < 0.0 ? -1 : (int)yo;
+                yo += a4;
+                Span<byte> dst = result.Row(y);
+                if (yi < 0 || yi >= src.Height)
+                {
+                    dst.Clear();
+                    continue;
+                }
+                if (yi != loaded)
+                {
+                    LoadRow(src, read, yi, row);
+                    loaded = yi;
+                }
+                for (int x = 0; x < width; x++)
+                {
+                    int sx = xin[x];
+                    for (int c = 0; c < ch; c++)
+                    {
+                        dst[(x * ch) + c] = sx >= 0 && sx < src.Width ? (byte)row[(sx * ch) + c] : (byte)0;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(row);
+        }
+        return result;
+    }
+}
