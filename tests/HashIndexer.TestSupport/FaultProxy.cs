@@ -22,7 +22,8 @@ public sealed record FaultProxyOptions
     /// <summary>Answer 503 SlowDown with S3's XML error body, without asking the server.</summary>
     public double SlowDownRate { get; init; }
 
-    /// <summary>Close the connection before any response.</summary>
+    /// <summary>Close the connection before any response. (.NET's HttpClient itself re-sends a request whose connection
+    /// closed before any response byte, up to 10 times, so one injected drop does not always reach the client's code.)</summary>
     public double DropRate { get; init; }
 
     /// <summary>Send the headers and half the body, then close the connection (a body cut short).</summary>
@@ -43,6 +44,17 @@ public sealed record FaultProxyOptions
     public Func<string, bool>? AlwaysFail { get; init; }
 
     public FaultKind PersistentFault { get; init; } = FaultKind.SlowDown;
+
+    /// <summary>For <see cref="FaultKind.Error"/>: the status, S3 error code and message to answer with
+    /// (e.g. 403 AccessDenied, 301 PermanentRedirect, 400 AuthorizationHeaderMalformed).</summary>
+    public int ErrorStatus { get; init; } = 403;
+
+    public string ErrorCode { get; init; } = "AccessDenied";
+
+    public string ErrorMessage { get; init; } = "Access Denied";
+
+    /// <summary>Keep every request target (method and raw path+query) in <see cref="FaultProxy.Targets"/>.</summary>
+    public bool RecordTargets { get; init; }
 }
 
 public enum FaultKind
@@ -52,6 +64,9 @@ public enum FaultKind
     Drop,
     Truncate,
     Slow,
+
+    /// <summary>An S3 error response from <see cref="FaultProxyOptions.ErrorStatus"/>/ErrorCode/ErrorMessage.</summary>
+    Error,
 }
 
 /// <summary>
@@ -74,6 +89,8 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _truncations;
     private long _slowed;
     private long _persistent;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _forwardedByKey = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _targets = new();
 
     private FaultProxy(WebApplication app, Uri target, FaultProxyOptions options)
     {
@@ -147,6 +164,12 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public long Injected => SlowDowns + Drops + Truncations;
 
+    /// <summary>How many GETs of <paramref name="key"/> were answered in full (a successful download).</summary>
+    public int CompletedGets(string key) => _forwardedByKey.TryGetValue(key, out int n) ? n : 0;
+
+    /// <summary>"METHOD raw-target" of every request, when <see cref="FaultProxyOptions.RecordTargets"/> is on.</summary>
+    public IReadOnlyList<string> Targets => [.. _targets];
+
     public void ResetCounters()
     {
         Interlocked.Exchange(ref _requests, 0);
@@ -156,6 +179,8 @@ public sealed class FaultProxy : IAsyncDisposable
         Interlocked.Exchange(ref _truncations, 0);
         Interlocked.Exchange(ref _slowed, 0);
         Interlocked.Exchange(ref _persistent, 0);
+        _forwardedByKey.Clear();
+        _targets.Clear();
     }
 
     public override string ToString() =>
@@ -215,6 +240,10 @@ public sealed class FaultProxy : IAsyncDisposable
         string rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.Path + context.Request.QueryString);
         string key = KeyOf(rawTarget);
         FaultKind fault = Decide(options, context.Request.Method, key);
+        if (options.RecordTargets)
+        {
+            _targets.Enqueue(context.Request.Method + " " + rawTarget);
+        }
 
         if (options.Latency > TimeSpan.Zero)
         {
@@ -224,7 +253,10 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             case FaultKind.SlowDown:
                 Interlocked.Increment(ref _slowDowns);
-                await WriteSlowDownAsync(context, key);
+                await WriteErrorAsync(context, 503, "SlowDown", "Please reduce your request rate.", key);
+                return;
+            case FaultKind.Error:
+                await WriteErrorAsync(context, options.ErrorStatus, options.ErrorCode, options.ErrorMessage, key);
                 return;
             case FaultKind.Drop:
                 Interlocked.Increment(ref _drops);
@@ -285,28 +317,31 @@ public sealed class FaultProxy : IAsyncDisposable
             context.Response.ContentLength = body.Length;
             await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2), aborted);
             await context.Response.Body.FlushAsync(aborted);
+            // Abort resets the connection, and Linux drops data not yet read when a reset arrives: give the
+            // client a moment to take in the headers and half the body, so it sees a body cut short.
+            await Task.Delay(50, aborted);
             context.Abort();
             return;
         }
 
-        if (HttpMethods.IsHead(context.Request.Method))
+        if (!HttpMethods.IsHead(context.Request.Method))
         {
-            Interlocked.Increment(ref _forwarded);
-            return;
-        }
-        await using (Stream upstreamBody = await response.Content.ReadAsStreamAsync(aborted))
-        {
+            await using Stream upstreamBody = await response.Content.ReadAsStreamAsync(aborted);
             await upstreamBody.CopyToAsync(context.Response.Body, aborted);
         }
         Interlocked.Increment(ref _forwarded);
+        if (HttpMethods.IsGet(context.Request.Method) && response.IsSuccessStatusCode && key.Length > 0)
+        {
+            _forwardedByKey.AddOrUpdate(key, 1, (_, n) => n + 1);
+        }
     }
 
-    private static async Task WriteSlowDownAsync(HttpContext context, string key)
+    private static async Task WriteErrorAsync(HttpContext context, int status, string code, string message, string key)
     {
-        string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+        string xml = $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{System.Security.SecurityElement.Escape(message)}</Message>"
                      + $"<Key>{System.Security.SecurityElement.Escape(key)}</Key><RequestId>FAULTPROXY</RequestId><HostId>FaultProxy</HostId></Error>";
         byte[] body = Encoding.UTF8.GetBytes(xml);
-        context.Response.StatusCode = 503;
+        context.Response.StatusCode = status;
         context.Response.ContentType = "application/xml";
         context.Response.Headers["x-amz-request-id"] = "FAULTPROXY";
         if (HttpMethods.IsHead(context.Request.Method))
