@@ -36,24 +36,21 @@ public static class StateStore
     public static Task WriteAsync(string path, string settings, IReadOnlyList<IndexEntry> entries, DateTimeOffset now, CancellationToken cancellationToken)
         => AtomicFile.WriteAsync(path, async (stream, ct) =>
         {
-            var buffered = new BufferedStream(stream, 1 << 16);
-            await using (buffered.ConfigureAwait(false))
+            // The temp FileStream buffers (64 KB); a BufferedStream here would close it on dispose.
+            var header = new StateHeader { Format = Format, Version = Version, Settings = settings, Count = entries.Count, Written = now };
+            JsonSerializer.Serialize(stream, header, StateJson.Default.StateHeader);
+            stream.WriteByte((byte)'\n');
+            int n = 0;
+            foreach (IndexEntry e in entries)
             {
-                var header = new StateHeader { Format = Format, Version = Version, Settings = settings, Count = entries.Count, Written = now };
-                JsonSerializer.Serialize(buffered, header, StateJson.Default.StateHeader);
-                buffered.WriteByte((byte)'\n');
-                int n = 0;
-                foreach (IndexEntry e in entries)
+                JsonSerializer.Serialize(stream, StateRecord.From(e), StateJson.Default.StateRecord);
+                stream.WriteByte((byte)'\n');
+                if ((++n & 0xFFF) == 0)
                 {
-                    JsonSerializer.Serialize(buffered, StateRecord.From(e), StateJson.Default.StateRecord);
-                    buffered.WriteByte((byte)'\n');
-                    if ((++n & 0xFFF) == 0)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                    }
+                    ct.ThrowIfCancellationRequested();
                 }
-                await buffered.FlushAsync(ct).ConfigureAwait(false);
             }
+            await stream.FlushAsync(ct).ConfigureAwait(false);
         }, skipIfUnchanged: false, cancellationToken);
 
     /// <summary>Reads a state file; null when there is none. Throws InvalidDataException for a file that is neither format.</summary>
