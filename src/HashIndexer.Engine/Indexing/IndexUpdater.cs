@@ -1,0 +1,444 @@
+// HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Globalization;
+using HashIndexer.Engine.Configuration;
+using HashIndexer.Engine.Hashing;
+using HashIndexer.Engine.Output;
+using HashIndexer.Engine.Sources;
+
+namespace HashIndexer.Engine.Indexing;
+
+/// <summary>
+/// Update-HashIndex: list the jobs and their images, compare with the state by key and ETag, hash what is new or changed
+/// with a bounded number of workers, drop what was deleted, and write state and index.
+/// </summary>
+/// <remarks>
+/// <para>One in-memory map, key → <see cref="IndexEntry"/>, is the truth during a run. It starts as the state, and each
+/// hashed image replaces its entry. State and index are both written from one sorted snapshot of that map, so they can
+/// never disagree about an image; the index is a pure projection of the state.</para>
+/// <para>Write order: state first, then index. If the process dies between the two, the next run loads the newer state,
+/// finds nothing more to hash for what it holds, and rewrites the index from it (the index is written whenever its bytes
+/// differ from what the state projects, not only when something was hashed). Index first would also be correct but would
+/// re-hash the images of the lost state write. Each file is replaced atomically, so neither is ever half-written.</para>
+/// <para>Memory: the map (keys, ETags, hashes: about 1 KB per image) plus the listing of what must be hashed, plus one
+/// encoded and one decoded image per worker. Images are never kept.</para>
+/// </remarks>
+public sealed class IndexUpdater
+{
+    private const int MaxErrors = 10;
+    private readonly HashIndexerConfig _config;
+    private readonly IImageSource _source;
+    private readonly ImageHashFunction _hash;
+    private readonly IRunReporter _reporter;
+    private readonly TimeProvider _clock;
+
+    public IndexUpdater(HashIndexerConfig config, IImageSource source, ImageHashFunction hash, IRunReporter? reporter = null, TimeProvider? clock = null)
+    {
+        _config = config ?? throw new ArgumentNullException(nameof(config));
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        _hash = hash ?? throw new ArgumentNullException(nameof(hash));
+        _reporter = reporter ?? NullRunReporter.Instance;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>Runs once. Throws <see cref="StateLockedException"/> when another run holds the state, OperationCanceledException
+    /// when cancelled (after saving what was hashed), InvalidDataException for an unreadable state.</summary>
+    public async Task<IndexRunSummary> RunAsync(IndexUpdateOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new IndexUpdateOptions();
+        var run = new Run(this, options);
+        StateLock? stateLock = null;
+        try
+        {
+            if (!options.WhatIf)
+            {
+                stateLock = StateLock.Acquire(_config.State.Path, _clock.GetUtcNow());
+                int stale = AtomicFile.DeleteStaleTemps(_config.State.Path) + AtomicFile.DeleteStaleTemps(_config.Output.FilePath);
+                if (stale > 0)
+                {
+                    _reporter.Verbose($"Removed {stale} temporary file(s) left by an interrupted run.");
+                }
+            }
+            return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            stateLock?.Dispose();
+        }
+    }
+
+    /// <summary>The request every image of this config is hashed with.</summary>
+    public static HashRequest BuildRequest(HashIndexerConfig config, Func<string, Permutation>? permutationParser = null)
+    {
+        var h = config.Hashing;
+        Func<string, Permutation> parse = permutationParser ?? (name => new Permutation(name, name, 0));
+        return new HashRequest
+        {
+            Algorithms = config.Output.ExtraColumns.Contains(ExtraColumn.Sha256) ? [HashAlgorithmKind.Sha256] : [],
+            HashSize = 8,
+            Decode = new DecodeOptions { Mode = h.Decode, AutoOrient = h.AutoOrient },
+            Seed = new SeedOptions
+            {
+                ResizeWidth = h.ResizeWidth,
+                ResizeHeight = h.ResizeHeight,
+                Permutations = h.Permutations.Select(parse).ToArray(),
+            },
+        };
+    }
+
+    /// <summary>The state of one run: everything here is guarded by <see cref="_gate"/>.</summary>
+    private sealed class Run
+    {
+        private readonly IndexUpdater _u;
+        private readonly IndexUpdateOptions _options;
+        private readonly HashIndexerConfig _config;
+        private readonly IRunReporter _reporter;
+        private readonly object _gate = new();
+        private readonly Dictionary<string, IndexEntry> _current = new(StringComparer.Ordinal);
+        private readonly List<(ImageObject Image, bool Changed)> _work = [];
+        private readonly List<string> _errors = [];
+        private readonly string _settings;
+        private readonly IndexSchema _schema;
+        private readonly long _started;
+        private Dictionary<string, IndexEntry> _remaining = new(StringComparer.Ordinal);
+        private int _checkpointing;
+        private int _new, _changed, _unchanged, _failed, _hashed, _sinceCheckpoint;
+        private long _lastCheckpoint;
+        private bool _dirty;
+
+        public Run(IndexUpdater u, IndexUpdateOptions options)
+        {
+            _u = u;
+            _options = options;
+            _config = u._config;
+            _reporter = u._reporter;
+            _settings = StateStore.SettingsFingerprint(_config);
+            _schema = IndexSchema.For(_config);
+            _started = u._clock.GetTimestamp();
+            _lastCheckpoint = _started;
+        }
+
+        public async Task<IndexRunSummary> ExecuteAsync(CancellationToken ct)
+        {
+            _reporter.Verbose("Source: " + _u._source.Description);
+            await LoadStateAsync(ct).ConfigureAwait(false);
+
+            List<ImageJob> jobs = await ListJobsAsync(ct).ConfigureAwait(false);
+            var skipped = new SkipCounter();
+            await ListImagesAsync(jobs, skipped, ct).ConfigureAwait(false);
+
+            // What the listing did not see is gone (or, with max_jobs_to_process, outside this run's jobs).
+            List<string> deleted = [.. _remaining.Keys];
+            deleted.Sort(KeyComparer.Instance);
+            _dirty |= deleted.Count > 0;
+            _work.Sort((a, b) => KeyComparer.Instance.Compare(a.Image.Key, b.Image.Key));
+            int total = _new + _changed + _unchanged;
+            _reporter.Verbose(string.Create(CultureInfo.InvariantCulture,
+                $"Listed {total} images in {jobs.Count} jobs: {_new} new, {_changed} changed, {_unchanged} unchanged, {deleted.Count} deleted; {skipped.Count} other files skipped."));
+            if (deleted.Count > 0 && _config.S3.MaxJobsToProcess is not null)
+            {
+                _reporter.Warning($"max_jobs_to_process limits this run to {jobs.Count} jobs: {deleted.Count} indexed images of other jobs are removed from the index and state, as the original tool did. Remove the limit to keep them.");
+            }
+
+            if (_options.WhatIf)
+            {
+                _reporter.Verbose(_work.Count == 0 ? "No new images to process." : $"Would hash {_work.Count} images and remove {deleted.Count}; nothing written (WhatIf).");
+                return Summary(jobs.Count, total, deleted.Count, skipped.Count, indexWritten: false) with
+                {
+                    ToHash = _work.Select(w => w.Image.Key).ToArray(),
+                    ToRemove = deleted,
+                    IndexRows = _current.Count + _work.Count(w => !w.Changed),
+                };
+            }
+
+            if (_work.Count == 0)
+            {
+                _reporter.Verbose("No new images to process.");
+            }
+            else
+            {
+                _reporter.Verbose($"Images to process: {_work.Count} with {_config.Hashing.Workers} workers.");
+                await HashAllAsync(ct).ConfigureAwait(false);
+            }
+
+            (bool written, int rows) = await SaveAsync(final: true, CancellationToken.None).ConfigureAwait(false);
+            var summary = Summary(jobs.Count, total, deleted.Count, skipped.Count, written) with { IndexRows = rows };
+            _reporter.Verbose(string.Create(CultureInfo.InvariantCulture,
+                $"Done in {summary.Duration.TotalSeconds:0.0} s: {_hashed} hashed, {_failed} failed, {deleted.Count} removed, {rows} rows in the index."));
+            return summary;
+        }
+
+        private IndexRunSummary Summary(int jobs, int total, int deleted, int skipped, bool indexWritten) => new()
+        {
+            Jobs = jobs,
+            Total = total,
+            New = _new,
+            Changed = _changed,
+            Unchanged = _unchanged,
+            Deleted = deleted,
+            Failed = _failed,
+            Skipped = skipped,
+            Hashed = _hashed,
+            Errors = [.. _errors],
+            Duration = _u._clock.GetElapsedTime(_started),
+            OutputPath = _config.Output.FilePath,
+            StatePath = _config.State.Path,
+            IndexWritten = indexWritten,
+            WhatIf = _options.WhatIf,
+        };
+
+        private async Task LoadStateAsync(CancellationToken ct)
+        {
+            string statePath = _config.State.Path;
+            if (_options.Force)
+            {
+                _reporter.Verbose($"Force: ignoring the state at {statePath}; every image is hashed.");
+                _dirty = true;
+                return;
+            }
+            string indexPath = _config.Output.FilePath;
+            StateSnapshot? snap = await StateStore.ReadAsync(statePath,
+                c => File.Exists(indexPath) ? IndexFile.ReadAsync(_config.Output.Target, indexPath, c) : Task.FromResult(new List<IndexEntry>()),
+                ct).ConfigureAwait(false);
+            if (snap is null)
+            {
+                _reporter.Verbose($"No state at {statePath}: every image is hashed.");
+                _dirty = true;
+                return;
+            }
+            _dirty |= snap.IsLegacy;
+            var h = _config.Hashing;
+            bool legacyCompatible = snap.IsLegacy && h.Mode == HashingMode.Basic && h.Decode == DecodeMode.Exact && !h.AutoOrient;
+            if (snap.Settings != _settings && !legacyCompatible)
+            {
+                _reporter.Warning($"The state {statePath} was made with other hashing settings ({snap.Settings}; now {_settings}): every image is hashed again.");
+                _dirty = true;
+                return;
+            }
+            _remaining = snap.Entries;
+            _reporter.Verbose(snap.IsLegacy
+                ? $"Imported {_remaining.Count} images from the original tool's state {statePath} and its index {indexPath}."
+                : $"Loaded state {statePath}: {_remaining.Count} images.");
+        }
+
+        private async Task<List<ImageJob>> ListJobsAsync(CancellationToken ct)
+        {
+            var jobs = new List<ImageJob>();
+            await foreach (ImageJob j in _u._source.ListJobsAsync(ct).ConfigureAwait(false))
+            {
+                jobs.Add(j);
+            }
+            _reporter.Verbose($"Found {jobs.Count} jobs.");
+            if (_config.S3.MaxJobsToProcess is int max && jobs.Count > max)
+            {
+                jobs.RemoveRange(max, jobs.Count - max);
+                _reporter.Verbose($"Processing the first {max} jobs (max_jobs_to_process).");
+            }
+            return jobs;
+        }
+
+        private async Task ListImagesAsync(List<ImageJob> jobs, SkipCounter skipped, CancellationToken ct)
+        {
+            int listed = 0;
+            // S3 answers one listing page at a time: jobs are listed side by side (order does not matter, the map is keyed).
+            var po = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(_config.Hashing.Workers, 1, 8), CancellationToken = ct };
+            await Parallel.ForEachAsync(jobs, po, async (job, c) =>
+            {
+                int n = 0;
+                await foreach (ImageObject img in _u._source.ListImagesAsync(job, skipped, c).ConfigureAwait(false))
+                {
+                    Classify(img);
+                    n++;
+                }
+                int done = Interlocked.Increment(ref listed);
+                _reporter.Verbose($"Job {job.JobNumber}: {n} images.");
+                _reporter.Progress("Listing images", $"Job {done} of {jobs.Count}", done, jobs.Count);
+            }).ConfigureAwait(false);
+        }
+
+        /// <summary>New, changed or unchanged, by key and ETag.</summary>
+        private void Classify(ImageObject img)
+        {
+            string job = img.Job?.JobNumber ?? "";
+            string url = img.Job?.JobUrl ?? "";
+            lock (_gate)
+            {
+                if (_current.ContainsKey(img.Key))
+                {
+                    return;
+                }
+                if (_remaining.Remove(img.Key, out IndexEntry? old))
+                {
+                    if (old.ETag == img.ETag && !NeedsRehash(old))
+                    {
+                        _unchanged++;
+                        // A changed url.txt (or metadata the old state lacked) updates the row without re-hashing.
+                        IndexEntry e = old.JobNumber == job && old.JobUrl == url && old.Size is not null
+                            ? old
+                            : old with { JobNumber = job, JobUrl = url, Size = img.Size, LastModified = IndexEntry.NormalizeTime(img.LastModified) };
+                        _dirty |= !ReferenceEquals(e, old);
+                        _current[img.Key] = e;
+                        return;
+                    }
+                    _changed++;
+                    // Kept until the new hashes replace it: a checkpoint meanwhile still shows the image (with its old ETag, so it is re-hashed after a crash).
+                    _current[img.Key] = old;
+                    _work.Add((img, true));
+                    return;
+                }
+                _new++;
+                _work.Add((img, false));
+            }
+        }
+
+        /// <summary>Entries that lack a value this config's index shows (e.g. sha256 was added to extra_columns).</summary>
+        private bool NeedsRehash(IndexEntry e)
+        {
+            foreach (ExtraColumn x in _config.Output.ExtraColumns)
+            {
+                if ((x == ExtraColumn.Sha256 && e.Sha256 is null) || (x is ExtraColumn.Width or ExtraColumn.Height && e.Width is null))
+                {
+                    return true;
+                }
+            }
+            return e.PermutationHashes.Count != _config.Hashing.Permutations.Count;
+        }
+
+        private async Task HashAllAsync(CancellationToken ct)
+        {
+            HashRequest request = BuildRequest(_config, _options.PermutationParser);
+            int total = _work.Count;
+            int done = 0;
+            var po = new ParallelOptions { MaxDegreeOfParallelism = _config.Hashing.Workers, CancellationToken = ct };
+            try
+            {
+                await Parallel.ForEachAsync(_work, po, async (item, c) =>
+                {
+                    await HashOneAsync(item.Image, request, c).ConfigureAwait(false);
+                    int d = Interlocked.Increment(ref done);
+                    _reporter.Progress("Hashing images", $"{d} of {total}: {item.Image.Key}", d, total);
+                    await MaybeCheckpointAsync(c).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl+C: keep what was hashed, so the next run goes on from here.
+                await SaveAsync(final: false, CancellationToken.None).ConfigureAwait(false);
+                _reporter.Verbose($"Cancelled after {_hashed} hashed images; progress saved to {_config.State.Path}.");
+                throw;
+            }
+        }
+
+        private async Task HashOneAsync(ImageObject img, HashRequest request, CancellationToken ct)
+        {
+            string errorId = "ImageReadFailed";
+            try
+            {
+                ReadOnlyMemory<byte> bytes = await _u._source.ReadAsync(img, ct).ConfigureAwait(false);
+                errorId = "ImageHashFailed";
+                ImageHashResult r = _u._hash(bytes, request, ct);
+                IndexEntry e = ToEntry(img, r);
+                lock (_gate)
+                {
+                    _current[img.Key] = e;
+                    _hashed++;
+                    _sinceCheckpoint++;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                if (ex is ImageProcessingException ipe)
+                {
+                    errorId = ipe.ErrorId;
+                }
+                string message = $"{img.Location}: {ex.Message}";
+                lock (_gate)
+                {
+                    // Left out of index and state, so the next run tries it again.
+                    _current.Remove(img.Key);
+                    _failed++;
+                    if (_errors.Count < MaxErrors)
+                    {
+                        _errors.Add(message);
+                    }
+                }
+                _reporter.ItemFailed(img.Location, errorId, message, ex);
+            }
+        }
+
+        private IndexEntry ToEntry(ImageObject img, ImageHashResult r)
+        {
+            SeedHashes seed = r.Seed ?? throw new InvalidOperationException("The hasher returned no seed hashes.");
+            var perms = new string[_config.Hashing.Permutations.Count];
+            for (int i = 0; i < perms.Length; i++)
+            {
+                string name = _config.Hashing.Permutations[i];
+                perms[i] = seed.Permutations.FirstOrDefault(p => p.Key == name).Value
+                    ?? throw new InvalidOperationException($"The hasher returned no hash for permutation '{name}'.");
+            }
+            r.Hashes.TryGetValue(HashAlgorithmKind.Sha256, out string? sha);
+            return new IndexEntry(img.Key, img.Job?.JobNumber ?? "", img.Job?.JobUrl ?? "", img.ETag, img.Size,
+                IndexEntry.NormalizeTime(img.LastModified), seed.Original, seed.HFlip, seed.VFlip, perms, sha, r.Width, r.Height);
+        }
+
+        private async Task MaybeCheckpointAsync(CancellationToken ct)
+        {
+            var s = _config.State;
+            bool due;
+            lock (_gate)
+            {
+                due = (s.CheckpointImages > 0 && _sinceCheckpoint >= s.CheckpointImages)
+                      || (s.CheckpointSeconds > 0 && _sinceCheckpoint > 0 && _u._clock.GetElapsedTime(_lastCheckpoint).TotalSeconds >= s.CheckpointSeconds);
+            }
+            // One checkpoint at a time; a worker that finds one running goes back to hashing.
+            if (!due || Interlocked.CompareExchange(ref _checkpointing, 1, 0) != 0)
+            {
+                return;
+            }
+            try
+            {
+                await SaveAsync(final: false, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _checkpointing, 0);
+            }
+        }
+
+        /// <summary>Writes state, then index, from one snapshot. Returns whether the index file changed, and its rows.</summary>
+        private async Task<(bool Written, int Rows)> SaveAsync(bool final, CancellationToken ct)
+        {
+            IndexEntry[] snapshot;
+            bool stateDue;
+            lock (_gate)
+            {
+                snapshot = [.. _current.Values];
+                stateDue = _dirty || _hashed > 0 || _failed > 0;
+                _sinceCheckpoint = 0;
+                _lastCheckpoint = _u._clock.GetTimestamp();
+            }
+            Array.Sort(snapshot, (a, b) => KeyComparer.Instance.Compare(a.Key, b.Key));
+            if (stateDue)
+            {
+                await StateStore.WriteAsync(_config.State.Path, _settings, snapshot, _u._clock.GetUtcNow(), ct).ConfigureAwait(false);
+            }
+            bool written = await IndexFile.WriteAsync(_config.Output.Target, _config.Output.FilePath, _schema, snapshot, ct).ConfigureAwait(false);
+            if (final)
+            {
+                _reporter.Verbose(written ? $"Index written: {_config.Output.FilePath} ({snapshot.Length} rows)." : $"Index unchanged: {_config.Output.FilePath} ({snapshot.Length} rows).");
+                if (stateDue)
+                {
+                    _reporter.Verbose($"State saved: {_config.State.Path} ({snapshot.Length} images).");
+                }
+            }
+            else
+            {
+                _reporter.Verbose($"Checkpoint: {snapshot.Length} images saved to {_config.State.Path} and {_config.Output.FilePath}.");
+            }
+            return (written, snapshot.Length);
+        }
+    }
+}
