@@ -51,9 +51,27 @@ public sealed class GetImagePHashCommand : ImageHashCmdletBase
         {
             ResizeWidth = ResizeWidth,
             ResizeHeight = ResizeHeight,
-            Permutations = Mode == HashMode.Advanced ? Engine.Hashing.Permutations.Resolve(Permutation) : [],
+            Permutations = Mode == HashMode.Advanced ? AdvancedPermutations() : [],
         },
     };
+
+    /// <summary>-Permutation's list, or the documented defaults; a bad entry stops the command before any work.</summary>
+    private IReadOnlyList<Engine.Hashing.Permutation> AdvancedPermutations()
+    {
+        if (Permutation is null || Permutation.Length == 0)
+        {
+            return Engine.Hashing.Permutation.Defaults;
+        }
+        try
+        {
+            return Engine.Hashing.Permutation.ParseList(string.Join(",", Permutation));
+        }
+        catch (FormatException ex)
+        {
+            ThrowSetupError(ex, "PermutationInvalid", ErrorCategory.InvalidArgument, Permutation);
+            throw; // not reached
+        }
+    }
 
     /// <inheritdoc />
     private protected override PSObject CreateOutput(ImageInput input, LoadedImage image, ImageHashResult result) => IndexRows.Create(image, result);

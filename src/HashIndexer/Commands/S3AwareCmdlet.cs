@@ -64,7 +64,7 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
 
     /// <summary>An S3-compatible endpoint (s3.endpoint_url); path-style addressing is used with it.</summary>
     [Parameter]
-    [Alias("EndpointURL", "ServiceUrl")]
+    [Alias("ServiceUrl")]
     [ValidateNotNullOrEmpty]
     public string? EndpointUrl { get; set; }
 
