@@ -1,5 +1,6 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
 using System.Management.Automation;
+using HashIndexer.Engine.Configuration;
 using HashIndexer.Engine.S3;
 using HashIndexer.Engine.Sources;
 
@@ -93,7 +94,13 @@ public sealed class GetS3ImageJobCommand : S3AwareCmdlet
             {
                 return new JobListingRequest(command.BucketName, command.Prefix, null, null, ImageExtensions.Default);
             }
-            return ConfigFile.JobListing(command, command.Config);
+            HashIndexerConfig config = ConfigFile.Load(command, command.Config);
+            if (string.IsNullOrEmpty(config.S3.Bucket))
+            {
+                command.ThrowSetupError(new ArgumentException($"{command.Config}: s3.bucket is not set; Get-S3ImageJob lists S3 jobs."),
+                    "ConfigurationInvalid", ErrorCategory.InvalidData, command.Config);
+            }
+            return new JobListingRequest(config.S3.Bucket!, config.S3.RootPrefix, config.S3.MaxJobsToProcess, config.ToConnectionOptions(), config.Hashing.ImageExtensions);
         }
     }
 }

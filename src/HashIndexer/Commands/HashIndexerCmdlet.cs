@@ -67,7 +67,7 @@ public abstract class HashIndexerCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>A terminating error for a broken setup (bad configuration, missing bucket, ...).</summary>
-    protected void ThrowSetupError(Exception exception, string errorId, ErrorCategory category, object? target)
+    protected internal void ThrowSetupError(Exception exception, string errorId, ErrorCategory category, object? target)
     {
         ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
     }
