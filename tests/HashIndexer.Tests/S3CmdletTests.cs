@@ -1,0 +1,102 @@
+using System.Management.Automation;
+using HashIndexer.TestSupport;
+
+namespace HashIndexer.Tests;
+
+/// <summary>Issue #4 through the real engine: Get-S3ImageJob | Get-ImagePHash against s3rver.</summary>
+[Collection(S3ServerCollection.Name)]
+public sealed class S3CmdletTests : IDisposable
+{
+    private readonly S3Server _server;
+    private readonly PowerShellSession _session = new();
+
+    public S3CmdletTests(S3Server server) => _server = server;
+
+    public void Dispose() => _session.Dispose();
+
+    [Fact]
+    public void JobsAreListedWithTheirUrlFiles()
+    {
+        PowerShellResult result = _session.Invoke(
+            $"Get-S3ImageJob -BucketName $args[0] -Prefix $args[1] {_server.Connection}", S3Server.Bucket, TestBuckets.StandardRootPrefix).ThrowOnErrors();
+        Assert.Equal(_server.Standard.Jobs.Select(j => j.JobNumber), result.Output.Select(o => (string)o.Properties["JobNumber"].Value));
+        foreach (SeededJob job in _server.Standard.Jobs)
+        {
+            PSObject listed = result.Output.Single(o => (string)o.Properties["JobNumber"].Value == job.JobNumber);
+            Assert.Equal(job.ExpectedUrl, listed.Properties["JobUrl"].Value);
+            Assert.Equal(job.Prefix, listed.Properties["Prefix"].Value);
+            Assert.Equal(S3Server.Bucket, listed.Properties["BucketName"].Value);
+        }
+    }
+
+    [Fact]
+    public void JobsPipedIntoGetImagePHashGiveOneRowPerImageWithTheLocalFilesHashes()
+    {
+        PowerShellResult result = _session.Invoke(
+            $"Get-S3ImageJob -BucketName $args[0] -Prefix $args[1] {_server.Connection} | Get-ImagePHash", S3Server.Bucket, TestBuckets.StandardRootPrefix);
+        Assert.Null(result.Terminating);
+
+        // The zero-byte .jpg is the only failure: one error record, target s3://bucket/key.
+        ErrorRecord error = Assert.Single(result.Errors);
+        Assert.Equal($"s3://{S3Server.Bucket}/{TestBuckets.Keys.ZeroByte}", error.TargetObject);
+        Assert.StartsWith("ImageDecodeFailed,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+
+        SeededObject[] expected = [.. _server.Standard.Images.Where(o => o.Key != TestBuckets.Keys.ZeroByte).OrderBy(o => o.Key, StringComparer.Ordinal)];
+        Assert.Equal(expected.Select(o => o.Key), result.Output.Select(o => (string)o.Properties["image_name"].Value).Order(StringComparer.Ordinal));
+        foreach (PSObject row in result.Output)
+        {
+            SeededObject seeded = _server.Standard[(string)row.Properties["image_name"].Value];
+            SeededJob job = _server.Standard.Jobs.Single(j => j.JobNumber == seeded.JobNumber);
+            Assert.Equal(job.JobNumber, row.Properties["job_number"].Value);
+            Assert.Equal(job.ExpectedUrl, row.Properties["job_url"].Value);
+            Assert.Equal(seeded.ETag, row.Properties["etag"].Value);
+            Assert.Equal((long)seeded.Bytes.Length, row.Properties["size"].Value);
+            Assert.Equal(
+                ["image_name", "job_number", "job_url", "original_hash", "h_flip_hash", "v_flip_hash", "etag", "size", "last_modified"],
+                row.Properties.Select(p => p.Name));
+
+            // The same bytes hashed from a local file give the same row hashes.
+            string local = Path.Combine(Path.GetTempPath(), "hashindexer-s3-" + Guid.NewGuid().ToString("N") + Path.GetExtension(seeded.Key));
+            File.WriteAllBytes(local, seeded.Bytes);
+            try
+            {
+                PSObject fromFile = _session.Invoke("Get-ImagePHash -LiteralPath $args[0]", local).ThrowOnErrors().Output.Single();
+                foreach (string column in new[] { "original_hash", "h_flip_hash", "v_flip_hash" })
+                {
+                    Assert.Equal(fromFile.Properties[column].Value, row.Properties[column].Value);
+                }
+            }
+            finally
+            {
+                File.Delete(local);
+            }
+        }
+    }
+
+    [Fact]
+    public void S3ObjectsByPropertyNameAndS3UrlsPipeIn()
+    {
+        // AWS.Tools' Get-S3Object emits objects with BucketName and Key (and more); these stand in for them.
+        PowerShellResult byProperty = _session.Invoke(
+            $"[pscustomobject]@{{ BucketName = $args[0]; Key = $args[1]; Size = 1 }} | Get-ImagePHash -Prefix $args[2] {_server.Connection}",
+            S3Server.Bucket, TestBuckets.Keys.Unicode, TestBuckets.StandardRootPrefix).ThrowOnErrors();
+        PSObject row = Assert.Single(byProperty.Output);
+        Assert.Equal(TestBuckets.Keys.Unicode, row.Properties["image_name"].Value);
+        Assert.Equal("1003", row.Properties["job_number"].Value);
+
+        PowerShellResult byUrl = _session.Invoke(
+            $"Get-ImagePHash -Path $args[0] -Prefix $args[1] {_server.Connection}",
+            $"s3://{S3Server.Bucket}/{TestBuckets.Keys.PlusAmpPercent}", TestBuckets.StandardRootPrefix).ThrowOnErrors();
+        Assert.Equal(TestBuckets.Keys.PlusAmpPercent, Assert.Single(byUrl.Output).Properties["image_name"].Value);
+    }
+
+    [Fact]
+    public void AMissingBucketIsOneTerminatingErrorNamingIt()
+    {
+        PowerShellResult result = _session.Invoke($"Get-S3ImageJob -BucketName no-such-bucket-here -Prefix x/ {_server.Connection}");
+        Assert.NotNull(result.Terminating);
+        var error = ((IContainsErrorRecord)result.Terminating!).ErrorRecord;
+        Assert.StartsWith("S3BucketNotFound", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("no-such-bucket-here", error.Exception.Message, StringComparison.Ordinal);
+    }
+}
