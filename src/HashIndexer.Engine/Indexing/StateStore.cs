@@ -82,7 +82,7 @@ public static class StateStore
         {
             throw new InvalidDataException($"State '{path}' has version {header.Version}; this HashIndexer reads version {Version}.");
         }
-        var entries = new Dictionary<string, IndexEntry>(header.Count, StringComparer.Ordinal);
+        var entries = new Dictionary<string, IndexEntry>(Math.Clamp(header.Count, 0, 1 << 22), StringComparer.Ordinal);
         var pool = new Dictionary<string, string>(StringComparer.Ordinal);
         string Pool(string s)
         {

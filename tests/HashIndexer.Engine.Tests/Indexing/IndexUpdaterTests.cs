@@ -166,7 +166,13 @@ public sealed class IndexUpdaterTests : IDisposable
             int n = Interlocked.Increment(ref calls);
             if (n == 13)
             {
-                // What a killed process would leave on disk: the files as they are mid-run.
+                // What a killed process would leave on disk: the files as they are mid-run (once the first checkpoint,
+                // written by another worker after 5 images, is there).
+                var wait = System.Diagnostics.Stopwatch.StartNew();
+                while (!File.Exists(c.Output.FilePath) && wait.ElapsedMilliseconds < 10_000)
+                {
+                    Thread.Sleep(10);
+                }
                 File.Copy(c.State.Path, Path.Combine(crash, "state.json"));
                 File.Copy(c.Output.FilePath, Path.Combine(crash, "index.csv"));
             }
