@@ -639,16 +639,7 @@ public class GenerateModuleHelp : Task
                         text.Append('\n');
                         break;
                     case BlockKind.Table:
-                        foreach (string row in block.Text.TrimEnd('\n').Split('\n'))
-                        {
-                            if (Regex.IsMatch(row, @"^\|[\s:|-]+\|$"))
-                            {
-                                continue;
-                            }
-                            string[] cells = row.Trim('|').Split('|').Select(c => Plain(c.Trim())).ToArray();
-                            text.Append("    ").Append(string.Join("  |  ", cells)).Append('\n');
-                        }
-                        text.Append('\n');
+                        WriteTable(text, block);
                         break;
                 }
             }
@@ -656,6 +647,30 @@ public class GenerateModuleHelp : Task
             {
                 WriteSection(text, child, isRoot: false);
             }
+        }
+
+        /// <summary>A markdown table as aligned columns, the header underlined with dashes.</summary>
+        private static void WriteTable(StringBuilder text, Block block)
+        {
+            List<string[]> rows = block.Text.TrimEnd('\n').Split('\n')
+                .Where(row => !Regex.IsMatch(row, @"^\|[\s:|-]+\|$"))
+                .Select(row => row.Trim().Trim('|').Split('|').Select(c => Plain(c.Trim())).ToArray())
+                .ToList();
+            int columns = rows.Max(r => r.Length);
+            int[] widths = Enumerable.Range(0, columns)
+                .Select(c => rows.Max(r => c < r.Length ? r[c].Length : 0))
+                .ToArray();
+            for (int r = 0; r < rows.Count; r++)
+            {
+                string[] cells = rows[r];
+                string line = string.Join("  ", Enumerable.Range(0, columns).Select(c => (c < cells.Length ? cells[c] : "").PadRight(widths[c])));
+                text.Append("    ").Append(line.TrimEnd()).Append('\n');
+                if (r == 0)
+                {
+                    text.Append("    ").Append(string.Join("  ", widths.Select(w => new string('-', w)))).Append('\n');
+                }
+            }
+            text.Append('\n');
         }
 
         private static void Wrap(StringBuilder text, string paragraph, string firstIndent, string indent)
