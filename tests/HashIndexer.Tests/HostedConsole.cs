@@ -5,6 +5,7 @@ using System.Management.Automation.Host;
 using System.Management.Automation.Runspaces;
 using System.Security;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace HashIndexer.Tests;
 
@@ -47,7 +48,8 @@ internal sealed class HostedConsole : IDisposable
         {
             throw new InvalidOperationException("PowerShell wrote errors:\n" + string.Join("\n", ps.Streams.Error));
         }
-        return _host.Text.ToString().Replace("\r\n", "\n");
+        // The formatter colours table headers and list labels with ANSI sequences ($PSStyle): drop them.
+        return Regex.Replace(_host.Text.ToString(), @"\x1b\[[0-9;]*m", "").Replace("\r\n", "\n");
     }
 
     public void Dispose() => _runspace.Dispose();
