@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using HashIndexer.Engine.Hashing;
 
+if (args.Length > 0 && args[0] == "profile") return Profile.Run(args[1]);
 if (args.Length > 0 && args[0] == "dump") return DebugDump.Run(args[1]);
 if (args.Length > 0 && args[0] == "perm") return PermDump.Run(args.Skip(1));
-return args.Length > 0 && args[0] == "golden" ? Golden.Run(args[1], args.Length > 2 ? args[2] : null) : Bench.Run(args);
+return args.Length > 0 && args[0] == "golden" ? Golden.Run(args[1], args.Length > 2 ? args[2] : null) : Bench.Run(args.Skip(args.Length > 0 && args[0] == "bench" ? 1 : 0).ToArray());
 
 internal static class Golden
 {
@@ -67,7 +68,3 @@ internal static class Golden
     }
 }
 
-internal static class Bench
-{
-    public static int Run(string[] args) { Console.WriteLine("todo"); return 0; }
-}

@@ -39,13 +39,6 @@ public sealed class ImageHasher
         {
             hashes[HashAlgorithmKind.Sha256] = Convert.ToHexString(SHA256.HashData(encoded.Span)).ToLowerInvariant();
         }
-        bool needPixels = request.Seed is not null || request.Algorithms.Any(a => a != HashAlgorithmKind.Sha256);
-        if (!needPixels)
-        {
-            (int w, int h, _) = ImageDecoder.Probe(encoded, request.Decode);
-            return new ImageHashResult { Width = w, Height = h, Hashes = hashes };
-        }
-
         int minW = FastMinimumSize, minH = FastMinimumSize;
         if (request.Seed is { } so)
         {

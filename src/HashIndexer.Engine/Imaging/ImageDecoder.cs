@@ -180,6 +180,15 @@ internal static class ImageDecoder
         {
             throw new ImageProcessingException(ImageErrorKind.DecodeFailed, "Not a recognised image format (no JPEG, PNG, GIF, WebP or BMP signature).");
         }
+        if (header.Format == ContainerFormat.Jpeg)
+        {
+            JpegStructure.Status js = JpegStructure.Check(bytes);
+            if (js == JpegStructure.Status.Truncated)
+            {
+                throw new ImageProcessingException(ImageErrorKind.Truncated,
+                    "The JPEG file is truncated: it ends before the end-of-image marker.");
+            }
+        }
         if (header.Png is { } png)
         {
             CheckLimits(png.Width, png.Height, options, warnings);

@@ -58,8 +58,17 @@ internal static class Resampler
                 var hor = !needH ? null
                     : box is { } bh ? ResampleCoefficients.ForBox(src.Width, bh.X0, bh.X1, width, filter)
                     : ResampleCoefficients.Get(src.Width, width, filter);
+                bool direct = hor is not null && src.IsContiguousRows && Avx2.IsSupported
+                    && (read == ChannelRead.Rgba || read == ChannelRead.Gray);
                 for (int y = 0; y < rows; y++)
                 {
+                    if (direct)
+                    {
+                        // Straight from the source bytes: no widened copy of the row.
+                        long start = (src.Origin + ((long)(yFirst + y) * src.Dy)) * ch;
+                        HorizontalBytes(src.Image.Buffer.AsSpan(checked((int)start), src.Width * ch), hor!, temp.Row(y), ch);
+                        continue;
+                    }
                     Span<int> row = rowInts.AsSpan(0, (src.Width * ch) + 16);
                     LoadRow(src, read, yFirst + y, row);
                     row[(src.Width * ch)..].Clear();
@@ -263,6 +272,56 @@ internal static class Resampler
         }
     }
 
+    /// <summary>Horizontal pass reading bytes directly (AVX2 zero-extending loads), for 1 or 4 channels.</summary>
+    private static unsafe void HorizontalBytes(ReadOnlySpan<byte> row, ResampleCoefficients c, Span<byte> dst, int ch)
+    {
+        int[] k = ch == 1 ? c.Fixed1 : c.Fixed4;
+        int stride = ch == 1 ? c.Stride1 : c.Stride4;
+        int width = dst.Length / ch;
+        fixed (byte* r0 = row)
+        fixed (int* k0 = k)
+        {
+            for (int xx = 0; xx < width; xx++)
+            {
+                byte* r = r0 + (c.Start[xx] * ch);
+                int* kk = k0 + (xx * stride);
+                int n = c.Count[xx] * ch;
+                var acc = Vector256<int>.Zero;
+                int i = 0;
+                for (; i <= n - 8; i += 8)
+                {
+                    acc = Avx2.Add(acc, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(r + i), Avx.LoadVector256(kk + i)));
+                }
+                if (ch == 1)
+                {
+                    int sum = Half + Vector256.Sum(acc);
+                    for (; i < n; i++)
+                    {
+                        sum += r[i] * kk[i];
+                    }
+                    dst[xx] = Clip8(sum);
+                }
+                else
+                {
+                    var s4 = acc.GetLower() + acc.GetUpper();
+                    int s0 = Half + s4.GetElement(0), s1 = Half + s4.GetElement(1), s2 = Half + s4.GetElement(2), s3 = Half + s4.GetElement(3);
+                    for (; i < n; i += 4)
+                    {
+                        s0 += r[i] * kk[i];
+                        s1 += r[i + 1] * kk[i + 1];
+                        s2 += r[i + 2] * kk[i + 2];
+                        s3 += r[i + 3] * kk[i + 3];
+                    }
+                    int o = xx * 4;
+                    dst[o] = Clip8(s0);
+                    dst[o + 1] = Clip8(s1);
+                    dst[o + 2] = Clip8(s2);
+                    dst[o + 3] = Clip8(s3);
+                }
+            }
+        }
+    }
+
     private static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
     {
         int n = result.Width * ch;
@@ -427,7 +486,29 @@ internal static class Resampler
 
     private static void LumaRow(ReadOnlySpan<byte> rgba, Span<int> dst)
     {
-        for (int x = 0, q = 0; x < dst.Length && q < rgba.Length; x++, q += 4)
+        int n = Math.Min(dst.Length, rgba.Length / 4);
+        int x = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            ref int src = ref Unsafe.As<byte, int>(ref MemoryMarshal.GetReference(rgba));
+            ref int d = ref MemoryMarshal.GetReference(dst);
+            var mask = Vector256.Create(0xFF);
+            var kr = Vector256.Create(19595);
+            var kg = Vector256.Create(38470);
+            var kb = Vector256.Create(7471);
+            var half = Vector256.Create(0x8000);
+            for (; x <= n - 8; x += 8)
+            {
+                // Little-endian RGBA: R in the low byte of each 32-bit pixel.
+                var px = Vector256.LoadUnsafe(ref src, (nuint)x);
+                var r = px & mask;
+                var g = Vector256.ShiftRightLogical(px, 8) & mask;
+                var b = Vector256.ShiftRightLogical(px, 16) & mask;
+                var l = Vector256.ShiftRightLogical((r * kr) + (g * kg) + (b * kb) + half, 16);
+                l.StoreUnsafe(ref d, (nuint)x);
+            }
+        }
+        for (int q = x * 4; x < n; x++, q += 4)
         {
             dst[x] = ColorConvert.Luma(rgba[q], rgba[q + 1], rgba[q + 2]);
         }
