@@ -92,7 +92,7 @@ public static class ConfigLoader
             Workers = hS.Int("workers", 1, 256) ?? 16,
             Decode = hS.Choice("decode", s_decodes) is "fast" ? DecodeMode.Fast : DecodeMode.Exact,
             AutoOrient = hS.Bool("auto_orient") ?? false,
-            Permutations = mode == HashingMode.Advanced ? perms : [],
+            PermutationDefinitions = mode == HashingMode.Advanced ? ParsePermutations(perms) : [],
             ImageExtensions = Extensions(hS.StringList("image_extensions")) ?? Sources.ImageExtensions.Default,
         };
         resize.WarnUnknown();
@@ -100,7 +100,6 @@ public static class ConfigLoader
         {
             warnings.Add("hashing.permutations is ignored: hashing.mode is basic (permutations are for advanced mode).");
         }
-        ValidatePermutations(hashing.Permutations);
         hS.WarnUnknown();
 
         var oS = root.Child("output");
@@ -215,24 +214,33 @@ public static class ConfigLoader
         return result;
     }
 
-    private static void ValidatePermutations(IReadOnlyList<string> perms)
+    /// <summary>
+    /// hashing.permutations: specs such as <c>rotate:+5</c> or <c>name=kind:amount</c> (see Permutation.Parse);
+    /// advanced mode without a list uses the documented defaults.
+    /// </summary>
+    private static IReadOnlyList<Hashing.Permutation> ParsePermutations(IReadOnlyList<string> specs)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string p in perms)
+        if (specs.Count == 0)
         {
-            if (p.Length == 0 || !p.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+            return Hashing.Permutation.Defaults;
+        }
+        IReadOnlyList<Hashing.Permutation> parsed;
+        try
+        {
+            parsed = Hashing.Permutation.ParseList(string.Join(",", specs));
+        }
+        catch (FormatException ex)
+        {
+            throw new ConfigurationException("hashing.permutations", string.Join(", ", specs), "a list of permutations: " + ex.Message);
+        }
+        foreach (Hashing.Permutation p in parsed)
+        {
+            if (p.Name is "original" or "h_flip" or "v_flip")
             {
-                throw new ConfigurationException("hashing.permutations", p, "a permutation name of lower-case letters, digits and '_' (it names the column <name>_hash)");
-            }
-            if (p is "original" or "h_flip" or "v_flip")
-            {
-                throw new ConfigurationException("hashing.permutations", p, "a new column: original, h_flip and v_flip are always written");
-            }
-            if (!seen.Add(p))
-            {
-                throw new ConfigurationException("hashing.permutations", p, "listed once only (it is listed twice)");
+                throw new ConfigurationException("hashing.permutations", p.Name, "a new column name: original, h_flip and v_flip are always written");
             }
         }
+        return parsed;
     }
 
     private static void ValidateLinks(LinksSettings links)

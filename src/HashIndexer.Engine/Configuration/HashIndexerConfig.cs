@@ -140,7 +140,10 @@ public sealed record HashingSettings
     public bool AutoOrient { get; init; }
 
     /// <summary>Advanced mode only: one <c>&lt;name&gt;_hash</c> column each, in this order.</summary>
-    public IReadOnlyList<string> Permutations { get; init; } = [];
+    public IReadOnlyList<Hashing.Permutation> PermutationDefinitions { get; init; } = [];
+
+    /// <summary>The permutation column names (each written as <c>&lt;name&gt;_hash</c>), in order.</summary>
+    public IReadOnlyList<string> Permutations => PermutationDefinitions.Select(p => p.Name).ToArray();
 
     /// <summary>Lower-case, with the leading dot.</summary>
     public IReadOnlyList<string> ImageExtensions { get; init; } = Sources.ImageExtensions.Default;

@@ -67,10 +67,9 @@ public sealed class IndexUpdater
     }
 
     /// <summary>The request every image of this config is hashed with.</summary>
-    public static HashRequest BuildRequest(HashIndexerConfig config, Func<string, Permutation>? permutationParser = null)
+    public static HashRequest BuildRequest(HashIndexerConfig config)
     {
         var h = config.Hashing;
-        Func<string, Permutation> parse = permutationParser ?? (name => new Permutation(name, name, 0));
         return new HashRequest
         {
             Algorithms = config.Output.ExtraColumns.Contains(ExtraColumn.Sha256) ? [HashAlgorithmKind.Sha256] : [],
@@ -80,7 +79,8 @@ public sealed class IndexUpdater
             {
                 ResizeWidth = h.ResizeWidth,
                 ResizeHeight = h.ResizeHeight,
-                Permutations = h.Permutations.Select(parse).ToArray(),
+                // Empty in basic mode; the configured list (or the documented defaults) in advanced mode.
+                Permutations = h.PermutationDefinitions,
             },
         };
     }
@@ -305,7 +305,7 @@ public sealed class IndexUpdater
 
         private async Task HashAllAsync(CancellationToken ct)
         {
-            HashRequest request = BuildRequest(_config, _options.PermutationParser);
+            HashRequest request = BuildRequest(_config);
             int total = _work.Count;
             int done = 0;
             var po = new ParallelOptions { MaxDegreeOfParallelism = _config.Hashing.Workers, CancellationToken = ct };

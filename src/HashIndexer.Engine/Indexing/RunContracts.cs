@@ -58,8 +58,6 @@ public sealed record IndexUpdateOptions
     /// <summary>List and compare only: no lock, no hashing, no file written. The summary lists what would be hashed and removed.</summary>
     public bool WhatIf { get; init; }
 
-    /// <summary>Turns a hashing.permutations name into the hashing core's <see cref="Permutation"/>. Default: name only (kind = name, amount 0).</summary>
-    public Func<string, Permutation>? PermutationParser { get; init; }
 }
 
 /// <summary>What a run did (or, with WhatIf, would do).</summary>

@@ -29,7 +29,7 @@ public static class StateStore
     {
         var h = config.Hashing;
         return FormattableString.Invariant(
-            $"mode={h.Mode.ToString().ToLowerInvariant()};resize={h.ResizeWidth}x{h.ResizeHeight};decode={h.Decode.ToString().ToLowerInvariant()};auto_orient={(h.AutoOrient ? "true" : "false")};permutations={string.Join(",", h.Permutations)}");
+            $"mode={h.Mode.ToString().ToLowerInvariant()};resize={h.ResizeWidth}x{h.ResizeHeight};decode={h.Decode.ToString().ToLowerInvariant()};auto_orient={(h.AutoOrient ? "true" : "false")};permutations={string.Join(",", h.PermutationDefinitions.Select(p => p.Name + "=" + p.Spec))}");
     }
 
     /// <summary>Writes the state atomically (temp file + fsync + rename). <paramref name="entries"/> sorted by key.</summary>

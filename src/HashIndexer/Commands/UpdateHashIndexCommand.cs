@@ -83,7 +83,6 @@ public sealed class UpdateHashIndexCommand : S3AwareCmdlet
         {
             Force = Force.IsPresent,
             WhatIf = whatIf,
-            PermutationParser = Permutation.Parse,
         };
 
         IndexRunSummary summary;

@@ -84,7 +84,7 @@ public sealed class ConfigLoaderTests
               mode: advanced
               decode: fast
               auto_orient: yes
-              permutations: [rot90, blur_2]
+              permutations: ["rotate:+5", "big=zoom:1.2"]
               image_extensions: [JPG, .png, heic]
             output: { target: local_parquet, path: out/index.parquet, extra_columns: [sha256, etag, width] }
             state: { path: out/state.jsonl, checkpoint_images: 100, checkpoint_seconds: 30 }
@@ -97,7 +97,7 @@ public sealed class ConfigLoaderTests
         Assert.Equal(HashingMode.Advanced, c.Hashing.Mode);
         Assert.Equal(DecodeMode.Fast, c.Hashing.Decode);
         Assert.True(c.Hashing.AutoOrient);
-        Assert.Equal(["rot90", "blur_2"], c.Hashing.Permutations);
+        Assert.Equal(["rot_p5", "big"], c.Hashing.Permutations);
         Assert.Equal([".jpg", ".png", ".heic"], c.Hashing.ImageExtensions);
         Assert.Equal(Path.GetFullPath("/base/out/index.parquet"), c.Output.FilePath); // extension not doubled
         Assert.Equal([ExtraColumn.ETag, ExtraColumn.Sha256, ExtraColumn.Width], c.Output.ExtraColumns); // fixed column order

@@ -317,7 +317,7 @@ public sealed class IndexUpdaterTests : IDisposable
     public async Task Advanced_mode_writes_permutation_columns()
     {
         var c = Config("main", OutputTarget.LocalParquet);
-        c = c with { Hashing = c.Hashing with { Mode = HashingMode.Advanced, Permutations = ["rot90", "blur"] } };
+        c = c with { Hashing = c.Hashing with { Mode = HashingMode.Advanced, PermutationDefinitions = HashIndexer.Engine.Hashing.Permutation.ParseList("rotate:+5, zoom:1.1") } };
         var s = await Run(c);
         Assert.Equal(30, s.Hashed);
         var rows = await IndexFile.ReadAsync(OutputTarget.LocalParquet, s.OutputPath, CancellationToken.None);

@@ -34,7 +34,7 @@ public sealed class StateLockTests
         }
         using var dir = new TempDir();
         string state = dir["state.json"];
-        using var child = Process.Start(new ProcessStartInfo("/usr/bin/flock", ["-x", state + ".lock", "/usr/bin/sleep", "60"]) { UseShellExecute = false })!;
+        using var child = Process.Start(new ProcessStartInfo("/usr/bin/flock", ["-x", "-o", state + ".lock", "/usr/bin/sleep", "60"]) { UseShellExecute = false })!;
         try
         {
             // Wait until the child holds it.
