@@ -54,6 +54,7 @@ public sealed class ModuleImportTests
     {
         using var session = new PowerShellSession(importModule: false);
         string elsewhere = Directory.CreateTempSubdirectory("hashindexer-cwd-").FullName;
+        string processDirectory = Environment.CurrentDirectory;
         try
         {
             string image = Directory.EnumerateFiles(Path.Combine(TestPaths.Corpus, "images", "src")).Order(StringComparer.Ordinal).First();
@@ -64,6 +65,8 @@ public sealed class ModuleImportTests
         }
         finally
         {
+            // The process-wide current directory is shared with every other test: put it back before deleting.
+            Environment.CurrentDirectory = processDirectory;
             Directory.Delete(elsewhere, recursive: true);
         }
     }
