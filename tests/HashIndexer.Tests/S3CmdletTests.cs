@@ -94,9 +94,11 @@ public sealed class S3CmdletTests : IDisposable
     public void AMissingBucketIsOneTerminatingErrorNamingIt()
     {
         PowerShellResult result = _session.Invoke($"Get-S3ImageJob -BucketName no-such-bucket-here -Prefix x/ {_server.Connection}");
-        Assert.NotNull(result.Terminating);
-        var error = ((IContainsErrorRecord)result.Terminating!).ErrorRecord;
+        // A statement-terminating error: the cmdlet stops at once, nothing is written to the pipeline.
+        ErrorRecord error = Assert.Single(result.Errors);
+        Assert.Empty(result.Output);
         Assert.StartsWith("S3BucketNotFound", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
         Assert.Contains("no-such-bucket-here", error.Exception.Message, StringComparison.Ordinal);
     }
 }
