@@ -61,6 +61,12 @@ public sealed class LinkIndexer
     /// <summary>The links' lifetime: links.expiry_days in whole seconds.</summary>
     public TimeSpan Expiry => ExpiryOf(_links);
 
+    /// <summary>The links file (absolute).</summary>
+    public string OutputPath => Path.GetFullPath(_links.OutputFilePath!);
+
+    /// <summary>The links state (absolute).</summary>
+    public string StatePath => Path.GetFullPath(_links.StatePath!);
+
     /// <summary>Links expiring within this are signed again.</summary>
     public TimeSpan RefreshMargin => TimeSpan.FromSeconds(Math.Round(_links.RefreshMarginDays * 86_400));
 
@@ -102,8 +108,8 @@ public sealed class LinkIndexer
     {
         options ??= new LinkIndexOptions();
         long started = _clock.GetTimestamp();
-        string statePath = Path.GetFullPath(_links.StatePath!);
-        string outputPath = Path.GetFullPath(_links.OutputFilePath!);
+        string statePath = StatePath;
+        string outputPath = OutputPath;
         StateLock? stateLock = null;
         try
         {
