@@ -109,6 +109,20 @@ public sealed class NewPresignedLinkIndexTests : IClassFixture<PresignedLinkServ
     }
 
     [Fact]
+    public void A_session_token_warns_that_links_end_with_the_session()
+    {
+        string config = WriteConfig(enabled: true);
+        using var session = new PowerShellSession();
+        PowerShellResult result = session.Invoke("New-PresignedLinkIndex -Config $args[0] -AccessKey S3RVER -SecretKey S3RVER -SessionToken example-session-token", config).ThrowOnErrors();
+        PSObject summary = Assert.Single(result.Output);
+        Assert.True((bool)PowerShellResult.Property(summary, "TemporaryCredentials")!);
+        Assert.Null(PowerShellResult.Property(summary, "CredentialExpiresAt"));
+        Assert.Contains(result.Warnings, w => w.Contains("temporary credentials", StringComparison.Ordinal) && w.Contains("not known", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("X-Amz-", StringComparison.OrdinalIgnoreCase) || w.Contains("example-session-token", StringComparison.Ordinal));
+        Assert.All(ReadCsv(Path.Combine(_dir, "out", "links.csv")), r => Assert.Contains("X-Amz-Security-Token=example-session-token", r.Url, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Disabled_links_say_so_and_write_nothing()
     {
         string config = WriteConfig(enabled: false);
