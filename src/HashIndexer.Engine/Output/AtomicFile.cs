@@ -14,7 +14,15 @@ public static class AtomicFile
     public const string TempSuffix = ".hashindexer-tmp";
 
     /// <summary>Writes <paramref name="path"/> through a temp file. Returns false when <paramref name="skipIfUnchanged"/> found identical bytes (the file is left untouched, mtime included).</summary>
-    public static async Task<bool> WriteAsync(string path, Func<Stream, CancellationToken, Task> write, bool skipIfUnchanged, CancellationToken cancellationToken)
+    public static Task<bool> WriteAsync(string path, Func<Stream, CancellationToken, Task> write, bool skipIfUnchanged, CancellationToken cancellationToken)
+        => WriteAsync(path, write, skipIfUnchanged, unixCreateMode: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WriteAsync(string, Func{Stream, CancellationToken, Task}, bool, CancellationToken)"/>; on Linux and macOS the
+    /// temp file is created with <paramref name="unixCreateMode"/> (e.g. owner read/write only), so the file never exists with
+    /// wider permissions, and the rename gives the target that mode. Ignored on Windows (null: the process's default).
+    /// </summary>
+    public static async Task<bool> WriteAsync(string path, Func<Stream, CancellationToken, Task> write, bool skipIfUnchanged, UnixFileMode? unixCreateMode, CancellationToken cancellationToken)
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
@@ -24,7 +32,19 @@ public static class AtomicFile
         bool moved = false;
         try
         {
-            var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.None);
+            var fileOptions = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.None,
+                BufferSize = 1 << 16,
+                Options = FileOptions.None,
+            };
+            if (unixCreateMode is { } mode && !OperatingSystem.IsWindows())
+            {
+                fileOptions.UnixCreateMode = mode;
+            }
+            var fs = new FileStream(temp, fileOptions);
             await using (fs.ConfigureAwait(false))
             {
                 await write(fs, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using Amazon.Runtime;
 using Amazon.S3;
 
 namespace HashIndexer.Engine.S3;
@@ -32,6 +33,12 @@ public sealed class S3Connection : IDisposable
     public S3ConnectionInfo Info { get; }
 
     public S3RetryPolicy Retry { get; }
+
+    /// <summary>
+    /// The credentials the client signs with (set by <see cref="S3ConnectionFactory"/>; null when built otherwise).
+    /// For presigning: resolve them with GetCredentialsAsync; <c>Expiration</c> tells when temporary ones end, when known.
+    /// </summary>
+    public AWSCredentials? Credentials { get; init; }
 
     public string Description => Info.Description;
 

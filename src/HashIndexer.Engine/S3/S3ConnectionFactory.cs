@@ -79,7 +79,7 @@ public sealed class S3ConnectionFactory
         var client = new AmazonS3Client(credentials, config);
         var info = new S3ConnectionInfo(region, regionSource, credentialSource, endpoint);
         var retry = new S3RetryPolicy(Math.Max(1, options.MaxAttempts), TimeSpan.FromSeconds(options.TimeoutSeconds));
-        return new S3Connection(client, info, retry);
+        return new S3Connection(client, info, retry) { Credentials = credentials };
     }
 
     /// <summary>The credential search order; returns the credentials and a description of their source.</summary>
