@@ -164,7 +164,8 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public long Injected => SlowDowns + Drops + Truncations;
 
-    /// <summary>How many GETs of <paramref name="key"/> were answered in full (a successful download).</summary>
+    /// <summary>How many GETs of <paramref name="key"/> were answered in full (a successful download). Counted once the
+    /// last byte is written, which may be a moment after the client has read it: check after a batch, or poll.</summary>
     public int CompletedGets(string key) => _forwardedByKey.TryGetValue(key, out int n) ? n : 0;
 
     /// <summary>"METHOD raw-target" of every request, when <see cref="FaultProxyOptions.RecordTargets"/> is on.</summary>

@@ -1,11 +1,15 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
 namespace HashIndexer.TestSupport;
 
-/// <summary>Finds the repository (the folder with HashIndexer.sln), tests/s3rver and the shared corpus from the test binaries.</summary>
+/// <summary>Finds the repository (the folder with HashIndexer.sln above the binaries, or HASHINDEXER_REPO_ROOT), tests/s3rver and the shared corpus from the test binaries.</summary>
 public static class TestSupportPaths
 {
     private static readonly Lazy<string> s_repoRoot = new(() =>
     {
+        if (Environment.GetEnvironmentVariable("HASHINDEXER_REPO_ROOT") is { Length: > 0 } root)
+        {
+            return Path.GetFullPath(root);
+        }
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "HashIndexer.sln")))
         {

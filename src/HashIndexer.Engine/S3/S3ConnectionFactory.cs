@@ -8,8 +8,8 @@ namespace HashIndexer.Engine.S3;
 
 /// <summary>
 /// Builds the S3 client the way AWS.Tools for PowerShell finds credentials and region, so users' existing setups work:
-/// credentials from explicit keys, then -ProfileName (SSO and assume-role profiles included), then the environment
-/// variables, then the default profile (AWS_PROFILE or "default"), then web identity, container and instance roles;
+/// credentials from explicit keys, then -ProfileName (SSO and assume-role profiles included), then a credential
+/// object's keys, then the environment variables, then the default profile (AWS_PROFILE or "default"), then web identity, container and instance roles;
 /// optionally a role assumed on top. Region from -Region, then the named profile, then AWS_REGION/AWS_DEFAULT_REGION,
 /// then the default profile.
 /// </summary>
@@ -108,7 +108,19 @@ public sealed class S3ConnectionFactory
             return (FromProfile(profile, profiles), $"profile '{options.ProfileName}'{ProfileKind(profile)}");
         }
 
-        // 3. Environment variables.
+        // 3. A credential object's keys.
+        if (!string.IsNullOrEmpty(options.CredentialAccessKey) || !string.IsNullOrEmpty(options.CredentialSecretKey))
+        {
+            if (string.IsNullOrEmpty(options.CredentialAccessKey) || string.IsNullOrEmpty(options.CredentialSecretKey))
+            {
+                throw new S3SetupException(S3ErrorIds.AwsCredentialsNotFound,
+                    "The credential object has an access key without a secret key, or a secret key without an access key.");
+            }
+            return (Basic(options.CredentialAccessKey, options.CredentialSecretKey, options.CredentialSessionToken),
+                $"credential object (access key {Mask(options.CredentialAccessKey)})");
+        }
+
+        // 4. Environment variables.
         string? envKey = Env("AWS_ACCESS_KEY_ID") ?? Env("AWS_ACCESS_KEY");
         string? envSecret = Env("AWS_SECRET_ACCESS_KEY") ?? Env("AWS_SECRET_KEY");
         if (envKey is not null && envSecret is not null)
@@ -117,10 +129,11 @@ public sealed class S3ConnectionFactory
             return (Basic(envKey, envSecret, token), $"environment variables (AWS_ACCESS_KEY_ID {Mask(envKey)})");
         }
 
-        // 4. The default profile: AWS_PROFILE, else "default".
+        // 5. The default profile: AWS_PROFILE, else "default".
         string defaultName = DefaultProfileName;
+        // A default profile with only settings (say, a region) and no credentials is passed over, as the SDKs do.
         if (profiles.TryGetProfile(defaultName, out CredentialProfile? defaultProfile)
-            && AWSCredentialsFactory.TryGetAWSCredentials(defaultProfile, profiles, out AWSCredentials? defaultCredentials))
+            && TryFromProfile(defaultProfile, profiles) is { } defaultCredentials)
         {
             return (defaultCredentials, $"default profile '{defaultName}'{ProfileKind(defaultProfile)}");
         }
@@ -130,7 +143,7 @@ public sealed class S3ConnectionFactory
                 $"The AWS profile '{named}' named by AWS_PROFILE was not found (or has no credentials) in {ProfileFilesDescription(options)}.");
         }
 
-        // 5. Web identity (EKS), container (ECS) and instance (EC2) roles.
+        // 6. Web identity (EKS), container (ECS) and instance (EC2) roles.
         if (Env("AWS_WEB_IDENTITY_TOKEN_FILE") is not null && Env("AWS_ROLE_ARN") is { } webRole)
         {
             return (AssumeRoleWithWebIdentityCredentials.FromEnvironmentVariables(), $"web identity role {webRole}");
@@ -145,7 +158,7 @@ public sealed class S3ConnectionFactory
         }
 
         throw new S3SetupException(S3ErrorIds.AwsCredentialsNotFound,
-            $"No AWS credentials were found: no -AccessKey/-SecretKey, no -ProfileName, no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, no profile '{defaultName}' in {ProfileFilesDescription(options)}, and instance metadata is disabled (AWS_EC2_METADATA_DISABLED).");
+            $"No AWS credentials were found: no -AccessKey/-SecretKey, no -ProfileName, no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, no credentials in profile '{defaultName}' ({ProfileFilesDescription(options)}), and instance metadata is disabled (AWS_EC2_METADATA_DISABLED).");
     }
 
     /// <summary>-Region, then the named profile's region, then AWS_REGION/AWS_DEFAULT_REGION, then the default profile's.</summary>
@@ -201,6 +214,18 @@ public sealed class S3ConnectionFactory
         }
         throw new S3SetupException(S3ErrorIds.AwsProfileInvalid,
             $"The AWS profile '{profile.Name}' has no usable credentials (keys, SSO, role or credential_process). Check its settings in the shared config and credentials files.");
+    }
+
+    private static AWSCredentials? TryFromProfile(CredentialProfile profile, CredentialProfileStoreChain profiles)
+    {
+        try
+        {
+            return AWSCredentialsFactory.TryGetAWSCredentials(profile, profiles, out AWSCredentials? credentials) ? credentials : null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private static string ProfileKind(CredentialProfile profile)

@@ -30,6 +30,14 @@ public sealed record S3ConnectionOptions
 
     public string? SessionToken { get; init; }
 
+    /// <summary>Keys from a credential object (AWS.Tools' -Credential): used after -ProfileName and before the
+    /// environment, as AWS.Tools does. Both or neither.</summary>
+    public string? CredentialAccessKey { get; init; }
+
+    public string? CredentialSecretKey { get; init; }
+
+    public string? CredentialSessionToken { get; init; }
+
     /// <summary>A role to assume (sts:AssumeRole) with the credentials found by the search order.</summary>
     public string? RoleArn { get; init; }
 

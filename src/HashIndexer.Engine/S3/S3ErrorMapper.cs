@@ -108,9 +108,12 @@ internal static partial class S3ErrorMapper
     {
         for (Exception? e = exception; e is not null; e = e.InnerException)
         {
+            if (e is AmazonUnmarshallingException)
+            {
+                return false; // a response cut short, whatever its text says
+            }
             if (e.Message.Contains("credential", StringComparison.OrdinalIgnoreCase)
-                || e.Message.Contains("SSO", StringComparison.Ordinal)
-                || e.Message.Contains("token", StringComparison.OrdinalIgnoreCase))
+                || e.Message.Contains("SSO", StringComparison.Ordinal))
             {
                 return true;
             }

@@ -104,6 +104,8 @@ public sealed class S3RetryPolicy
             {
                 case AmazonUnmarshallingException:
                     return true; // a response cut short: the XML could not be read
+                case AmazonClientException when e.Message.StartsWith("Expected hash not equal to calculated hash", StringComparison.Ordinal):
+                    return true; // the SDK's MD5 check of a GetObject body failed: corrupted in transit
                 case AmazonServiceException service when (int)service.StatusCode >= 500
                                                          || service.StatusCode == (HttpStatusCode)429
                                                          || (service.ErrorCode is { } code && s_transientCodes.Contains(code)):

@@ -16,7 +16,8 @@ public sealed record S3ImageSourceOptions
     /// <summary>Only the first N jobs in ordinal order (the original's s3.max_jobs_to_process); null or 0: all.</summary>
     public int? MaxJobs { get; init; }
 
-    /// <summary>How many url.txt files are fetched at once while listing jobs.</summary>
+    /// <summary>How many url.txt files are fetched at once while listing jobs (and job listings run at once in
+    /// <see cref="S3ImageSource.ListJobsWithImagesAsync"/>).</summary>
     public int UrlConcurrency { get; init; } = 16;
 
     /// <summary>MaxKeys per list request; null: the server's default (1,000 on S3).</summary>
@@ -134,6 +135,59 @@ public sealed class S3ImageSource : IImageSource
         {
             yield return image;
         }
+    }
+
+    /// <summary>
+    /// Every job with all its images, in job order, listing the images of up to <see cref="S3ImageSourceOptions.UrlConcurrency"/>
+    /// jobs at once: with thousands of small jobs, one list request per job is what a listing waits on.
+    /// </summary>
+    public async IAsyncEnumerable<(ImageJob Job, IReadOnlyList<ImageObject> Images)> ListJobsWithImagesAsync(
+        SkipCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(skipped);
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pending = new Queue<Task<(ImageJob, IReadOnlyList<ImageObject>)>>();
+        int width = Math.Max(1, _options.UrlConcurrency);
+        try
+        {
+            await foreach (ImageJob job in ListJobsAsync(window.Token).ConfigureAwait(false))
+            {
+                pending.Enqueue(ListJobImagesAsync(job, skipped, window.Token));
+                if (pending.Count >= width)
+                {
+                    yield return await pending.Dequeue().ConfigureAwait(false);
+                }
+            }
+            while (pending.Count > 0)
+            {
+                yield return await pending.Dequeue().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await window.CancelAsync().ConfigureAwait(false);
+            while (pending.Count > 0)
+            {
+                try
+                {
+                    await pending.Dequeue().ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Cancelled on purpose, or already reported by the failure that ended the listing.
+                }
+            }
+        }
+    }
+
+    private async Task<(ImageJob, IReadOnlyList<ImageObject>)> ListJobImagesAsync(ImageJob job, SkipCounter skipped, CancellationToken cancellationToken)
+    {
+        var images = new List<ImageObject>();
+        await foreach (ImageObject image in ListImagesAsync(job, skipped, cancellationToken).ConfigureAwait(false))
+        {
+            images.Add(image);
+        }
+        return (job, images);
     }
 
     /// <summary>The object's bytes, streamed into memory; transient failures (including a body cut short) are retried.</summary>

@@ -93,6 +93,18 @@ public sealed class S3ConnectionFactoryTests : IDisposable
     }
 
     [Fact]
+    public void Credential_object_comes_after_profile_and_before_environment()
+    {
+        SetEnvironmentKeys();
+        (string withProfile, _) = Resolve(Options(o => o with { ProfileName = "dev", CredentialAccessKey = "AKIACREDOBJECT000001", CredentialSecretKey = "c" }));
+        (string alone, string source) = Resolve(Options(o => o with { CredentialAccessKey = "AKIACREDOBJECT000001", CredentialSecretKey = "c" }));
+
+        Assert.Equal("AKIADEVPROFILE000001", withProfile);
+        Assert.Equal("AKIACREDOBJECT000001", alone);
+        Assert.Equal("credential object (access key ...0001)", source);
+    }
+
+    [Fact]
     public void Environment_wins_over_default_profile()
     {
         SetEnvironmentKeys();
@@ -159,6 +171,19 @@ public sealed class S3ConnectionFactoryTests : IDisposable
         var e = Assert.Throws<S3SetupException>(() => Factory.Create(Options(o => o with { Region = "eu-west-1" })));
 
         Assert.Equal(S3ErrorIds.AwsCredentialsNotFound, e.ErrorId);
+    }
+
+    [Fact]
+    public void Default_profile_with_only_a_region_is_passed_over()
+    {
+        // [default] in config has a region only; nothing else: the search goes on to the instance role, which is
+        // disabled here (no network in these tests), so no credentials are found rather than a broken profile.
+        File.WriteAllText(CredentialsFile, "");
+
+        var e = Assert.Throws<S3SetupException>(() => Factory.Create(Options()));
+
+        Assert.Equal(S3ErrorIds.AwsCredentialsNotFound, e.ErrorId);
+        Assert.Contains("no credentials in profile 'default'", e.Message);
     }
 
     [Fact]

@@ -39,6 +39,23 @@ public sealed class S3ErrorTests
     }
 
     [Fact]
+    public void Credential_provider_failures_are_AwsCredentialsNotFound()
+    {
+        var info = new S3ConnectionInfo("eu-west-1", "-Region", "EC2 instance role (instance metadata)", null);
+        var imds = new Amazon.Runtime.AmazonClientException("Failed to retrieve credentials from EC2 Instance Metadata Service.");
+        var sso = new Amazon.Runtime.AmazonClientException("No valid SSO token could be found.");
+
+        S3SetupException? a = S3ErrorMapper.ToSetupException(new S3RetriesExhaustedException(1, imds), "b", info);
+        S3SetupException? b = S3ErrorMapper.ToSetupException(sso, "b", info);
+        S3SetupException? other = S3ErrorMapper.ToSetupException(new Amazon.Runtime.AmazonClientException("Something else."), "b", info);
+
+        Assert.Equal(S3ErrorIds.AwsCredentialsNotFound, a?.ErrorId);
+        Assert.Contains("EC2 instance role", a!.Message);
+        Assert.Equal(S3ErrorIds.AwsCredentialsNotFound, b?.ErrorId);
+        Assert.Null(other);
+    }
+
+    [Fact]
     public async Task Unreachable_endpoint_is_S3EndpointUnreachable()
     {
         int port;

@@ -47,6 +47,25 @@ public sealed class S3PaginationTests
     }
 
     [Fact]
+    public async Task Jobs_with_images_lists_every_job_in_order_concurrently()
+    {
+        SeededBucket seeded = await _env.ManyJobsSeeded;
+        using S3Connection connection = _env.Connect();
+        var source = new S3ImageSource(connection, seeded.Bucket, seeded.RootPrefix, new S3ImageSourceOptions { UrlConcurrency = 8 });
+        var skipped = new SkipCounter();
+
+        var all = new List<(ImageJob Job, IReadOnlyList<ImageObject> Images)>();
+        await foreach ((ImageJob Job, IReadOnlyList<ImageObject> Images) item in source.ListJobsWithImagesAsync(skipped, CancellationToken.None))
+        {
+            all.Add(item);
+        }
+
+        Assert.Equal(seeded.Jobs.Select(j => j.JobNumber), all.Select(a => a.Job.JobNumber));
+        Assert.All(all, a => Assert.Equal(a.Job.Prefix + "img.jpg", Assert.Single(a.Images).Key));
+        Assert.Equal(seeded.Jobs.Count(j => j.ExpectedUrl.Length > 0), skipped.Count); // the url.txt files
+    }
+
+    [Fact]
     public async Task Stopping_early_cancels_the_url_fetches_still_running()
     {
         SeededBucket seeded = await _env.ManyJobsSeeded;
