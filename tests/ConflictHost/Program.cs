@@ -86,14 +86,17 @@ using (Runspace runspace = RunspaceFactory.CreateRunspace(iss))
     {
         ps.Commands.Clear();
         ps.Streams.Error.Clear();
-        ps.AddScript("Get-S3ImageJob -BucketName $args[0] -Prefix $args[1] -EndpointUrl $args[2] -Region us-east-1 -AccessKey S3RVER -SecretKey S3RVER")
-            .AddArgument(bucket).AddArgument(rootPrefix).AddArgument(endpoint);
+        // The credential object comes from the OTHER AWSSDK (3.7, as AWS.Tools' Get-AWSCredential returns):
+        // HashIndexer must take its keys without sharing its type.
+        var awsToolsCredential = new BasicAWSCredentials("S3RVER", "S3RVER");
+        ps.AddScript("Get-S3ImageJob -BucketName $args[0] -Prefix $args[1] -EndpointUrl $args[2] -Region us-east-1 -Credential $args[3] | Get-ImagePHash")
+            .AddArgument(bucket).AddArgument(rootPrefix).AddArgument(endpoint).AddArgument(awsToolsCredential);
         var jobs = ps.Invoke();
         foreach (ErrorRecord error in ps.Streams.Error)
         {
             Console.WriteLine("error: " + error);
         }
-        Check(ps.Streams.Error.Count == 0 && jobs.Count > 0, $"Get-S3ImageJob listed {jobs.Count} jobs");
+        Check(jobs.Count > 0 && jobs.All(r => r.Properties["original_hash"]?.Value is string { Length: 16 }), $"Get-S3ImageJob | Get-ImagePHash hashed {jobs.Count} S3 images with an AWSSDK 3.7 credential object");
     }
 }
 

@@ -8,11 +8,17 @@ namespace HashIndexer.Tests;
 /// image and lists S3; the first-loaded assemblies stay usable. Runs in a child process (ConflictHost)
 /// so that nothing else in the test run has loaded anything before it.
 /// </summary>
+[Collection(S3ServerCollection.Name)]
 public sealed class DependencyIsolationTests
 {
     private readonly ITestOutputHelper _output;
+    private readonly S3Server _server;
 
-    public DependencyIsolationTests(ITestOutputHelper output) => _output = output;
+    public DependencyIsolationTests(ITestOutputHelper output, S3Server server)
+    {
+        _output = output;
+        _server = server;
+    }
 
     [Fact]
     public void ModuleWorksBesideOtherVersionsOfItsDependencies()
@@ -21,10 +27,12 @@ public sealed class DependencyIsolationTests
         Assert.True(File.Exists(host), "ConflictHost was not built: " + host);
         string image = Path.Combine(TestPaths.Corpus, "images", "src", "kpa_sunset.jpg");
 
-        (int exitCode, string output) = Run(host, TestPaths.ManifestPath, image);
+        (int exitCode, string output) = Run(host, TestPaths.ManifestPath, image, _server.S3.ServiceUrl, S3Server.Bucket, HashIndexer.TestSupport.TestBuckets.StandardRootPrefix);
         _output.WriteLine(output);
         Assert.Contains("ok   Get-ImageHash hashed the image", output, StringComparison.Ordinal);
         Assert.Contains("ok   HashIndexer uses its own SkiaSharp", output, StringComparison.Ordinal);
+        Assert.Contains("ok   Get-S3ImageJob | Get-ImagePHash hashed", output, StringComparison.Ordinal);
+        Assert.Contains("ok   AWSSDK.Core 3.3.0.0 still the default context's version", output, StringComparison.Ordinal);
         Assert.Contains("ok   YamlDotNet 13.0.0.0 still the default context's version", output, StringComparison.Ordinal);
         Assert.Equal(0, exitCode);
     }

@@ -79,27 +79,29 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
     private protected S3ConnectionOptions ConnectionOptions(S3ConnectionOptions? fromConfig = null)
     {
         S3ConnectionOptions options = fromConfig ?? new S3ConnectionOptions();
-        bool explicitKeys = AccessKey is not null || SecretKey is not null;
-        if (explicitKeys)
+        if (AccessKey is not null || SecretKey is not null)
         {
             if (AccessKey is null || SecretKey is null)
             {
                 ThrowSetupError(new ArgumentException("-AccessKey and -SecretKey go together: give both."),
                     "AwsCredentialsIncomplete", ErrorCategory.InvalidArgument, null);
             }
-            options = options with { AccessKey = AccessKey, SecretKey = SecretKey, SessionToken = SessionToken, ProfileName = null };
+            options = options with { AccessKey = AccessKey, SecretKey = SecretKey, SessionToken = SessionToken };
         }
-        else if (ProfileName is not null)
+        if (ProfileName is not null)
         {
-            options = options with { ProfileName = ProfileName, AccessKey = null, SecretKey = null, SessionToken = null };
+            options = options with { ProfileName = ProfileName };
         }
-        else if (CredentialKeys() is { } keys)
+
+        // A credential object comes after the profile in AWS.Tools' order; the engine keeps that order.
+        var objectKeys = CredentialKeys();
+        if (objectKeys is null && options.AccessKey is null && options.ProfileName is null)
         {
-            options = options with { AccessKey = keys.AccessKey, SecretKey = keys.SecretKey, SessionToken = keys.SessionToken, ProfileName = null };
+            objectKeys = StoredShellCredentials();
         }
-        else if (options.AccessKey is null && options.ProfileName is null && StoredShellCredentials() is { } stored)
+        if (objectKeys is { } keys)
         {
-            options = options with { AccessKey = stored.AccessKey, SecretKey = stored.SecretKey, SessionToken = stored.SessionToken };
+            options = options with { CredentialAccessKey = keys.AccessKey, CredentialSecretKey = keys.SecretKey, CredentialSessionToken = keys.SessionToken };
         }
 
         string? storedRegion = SessionState.PSVariable.GetValue("StoredAWSRegion") as string;
