@@ -3,17 +3,7 @@ namespace HashIndexer.Tests;
 /// <summary>Locates the repository, the manifest and the shared corpus, whatever the working directory.</summary>
 internal static class TestPaths
 {
-    private static readonly Lazy<string> s_repoRoot = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "HashIndexer.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("HashIndexer.sln not found above " + AppContext.BaseDirectory);
-    });
-
-    public static string RepoRoot => s_repoRoot.Value;
+    public static string RepoRoot => HashIndexer.TestSupport.TestSupportPaths.RepoRoot;
 
     public static string ManifestPath => Path.Combine(RepoRoot, "HashIndexer.psd1");
 

@@ -47,15 +47,7 @@ public static class LinkIndexFile
         }
     }
 
-    private static CsvConfiguration CsvConfiguration() => new(CultureInfo.InvariantCulture)
-    {
-        NewLine = "\r\n",
-        ShouldQuote = args => args.Field is { } f && f.AsSpan().IndexOfAny(",\"\r\n") >= 0,
-        TrimOptions = TrimOptions.None,
-        DetectColumnCountChanges = false,
-        BadDataFound = null,
-        MissingFieldFound = null,
-    };
+    private static CsvConfiguration CsvConfiguration() => CsvIndex.Configuration();
 
     private static async Task WriteCsvAsync(Stream stream, IReadOnlyList<LinkRecord> links, CancellationToken cancellationToken)
     {

@@ -15,7 +15,8 @@ public static class CsvIndex
 {
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    private static CsvConfiguration Configuration() => new(CultureInfo.InvariantCulture)
+    /// <summary>Python csv-module compatible settings, shared by the index and the links file.</summary>
+    internal static CsvConfiguration Configuration() => new(CultureInfo.InvariantCulture)
     {
         NewLine = "\r\n",
         // CsvHelper also quotes leading/trailing spaces, and with NewLine set it would miss a lone LF; Python does neither.

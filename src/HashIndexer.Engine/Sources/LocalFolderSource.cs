@@ -45,9 +45,9 @@ public sealed class LocalFolderSource : IImageSource
         foreach (string dir in dirs)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            string urlFile = Path.Combine(dir, "url.txt");
+            string urlFile = Path.Combine(dir, JobUrlFile.FileName);
             string url = File.Exists(urlFile)
-                ? (await File.ReadAllTextAsync(urlFile, Encoding.UTF8, cancellationToken).ConfigureAwait(false)).Trim()
+                ? JobUrlFile.Decode(await File.ReadAllBytesAsync(urlFile, cancellationToken).ConfigureAwait(false))
                 : "";
             yield return new ImageJob(Path.GetFileName(dir), url, _root, dir);
         }

@@ -94,18 +94,7 @@ public sealed class S3ImageSource : IImageSource
         finally
         {
             // The consumer stopped early or a fetch failed: cancel and observe the fetches still running.
-            await window.CancelAsync().ConfigureAwait(false);
-            while (pending.Count > 0)
-            {
-                try
-                {
-                    await pending.Dequeue().ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // Already reported through the failure that ended the listing, or cancelled on purpose.
-                }
-            }
+            await CancelAndDrainAsync(window, pending).ConfigureAwait(false);
         }
     }
 
@@ -165,18 +154,7 @@ public sealed class S3ImageSource : IImageSource
         }
         finally
         {
-            await window.CancelAsync().ConfigureAwait(false);
-            while (pending.Count > 0)
-            {
-                try
-                {
-                    await pending.Dequeue().ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    // Cancelled on purpose, or already reported by the failure that ended the listing.
-                }
-            }
+            await CancelAndDrainAsync(window, pending).ConfigureAwait(false);
         }
     }
 
@@ -247,6 +225,23 @@ public sealed class S3ImageSource : IImageSource
         return await source.DescribeAsync(uri.Key, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Cancels fetches still in flight and observes them, so none is left unobserved when a listing ends early.</summary>
+    private static async Task CancelAndDrainAsync<T>(CancellationTokenSource window, Queue<Task<T>> pending)
+    {
+        await window.CancelAsync().ConfigureAwait(false);
+        while (pending.Count > 0)
+        {
+            try
+            {
+                await pending.Dequeue().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Cancelled on purpose, or already reported by the failure that ended the listing.
+            }
+        }
+    }
+
     /// <summary>The job folder of a key: see <see cref="DescribeAsync(string, CancellationToken)"/>.</summary>
     internal string? JobPrefixFor(string key)
     {
@@ -265,16 +260,6 @@ public sealed class S3ImageSource : IImageSource
     /// <summary>Lowercase hex, without the quotes S3 puts around it; multipart ETags ("...-2") stay as they are.</summary>
     public static string UnquoteETag(string? etag) => (etag ?? "").Trim().Trim('"');
 
-    /// <summary>url.txt's content: UTF-8, BOM and surrounding whitespace (CR/LF included) removed.</summary>
-    public static string DecodeUrlText(ReadOnlySpan<byte> bytes)
-    {
-        ReadOnlySpan<byte> bom = [0xEF, 0xBB, 0xBF];
-        if (bytes.StartsWith(bom))
-        {
-            bytes = bytes[bom.Length..];
-        }
-        return Encoding.UTF8.GetString(bytes).Trim();
-    }
 
     internal static string NormalizePrefix(string? prefix)
     {
@@ -369,7 +354,7 @@ public sealed class S3ImageSource : IImageSource
             {
                 try
                 {
-                    return DecodeUrlText(await GetBytesAsync(Bucket, urlKey, ct).ConfigureAwait(false));
+                    return JobUrlFile.Decode(await GetBytesAsync(Bucket, urlKey, ct).ConfigureAwait(false));
                 }
                 catch (AmazonS3Exception ex) when (S3ErrorMapper.IsNotFound(ex))
                 {

@@ -261,7 +261,7 @@ public sealed class S3ImageSourceTests
     [InlineData(new byte[0], "")]
     public void Url_text_loses_bom_and_surrounding_whitespace(byte[] bytes, string expected)
     {
-        Assert.Equal(expected, S3ImageSource.DecodeUrlText(bytes));
+        Assert.Equal(expected, JobUrlFile.Decode(bytes));
     }
 
     [Theory]
