@@ -132,7 +132,8 @@ public sealed class FormatTests
         string[] lines = text.Split('\n');
         Assert.Contains(lines, line => Regex.Split(line.Trim(), @"\s+").SequenceEqual(["Path", "Width", "Height", "Hashes"]));
         string row = lines.Single(l => l.Contains("chelsea_copy.jpg", StringComparison.Ordinal));
-        Assert.Matches(@"PHash=[0-9a-f]{16}\s+Sha256=[0-9a-f]{64}", row);
+        // The console is narrow: a long path may truncate the SHA-256, never the pHash before it.
+        Assert.Matches(@"PHash=[0-9a-f]{16}\s+Sha256=[0-9a-f]{8}", row);
     }
 
     [Fact]
