@@ -55,6 +55,14 @@ internal sealed class PowerShellSession : IDisposable
             terminating);
     }
 
+    /// <summary>A pipeline on this session's runspace, for tests that drive it themselves (BeginInvoke, Stop).</summary>
+    public PowerShell CreatePipeline()
+    {
+        PowerShell ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        return ps;
+    }
+
     public void Dispose() => _runspace.Dispose();
 }
 
