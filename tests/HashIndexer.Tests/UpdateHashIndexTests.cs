@@ -50,7 +50,7 @@ public sealed class UpdateHashIndexTests : IDisposable
     }
 
     /// <summary>The original tool's config, unchanged, plus s3.endpoint_url.</summary>
-    private string WriteConfig(string bucket, string name, string target = "local_csv", int workers = 4)
+    private string WriteConfig(string bucket, string name, string target = "local_csv", int workers = 4, string? endpoint = null)
     {
         string path = Path.Combine(_dir, name + ".yaml");
         File.WriteAllText(path, $"""
@@ -61,7 +61,7 @@ public sealed class UpdateHashIndexTests : IDisposable
               root_prefix: '{RootPrefix}'
               timeout_seconds: 60
               max_jobs_to_process: 0
-              endpoint_url: {_server.S3.ServiceUrl}
+              endpoint_url: {endpoint ?? _server.S3.ServiceUrl}
             hashing:
               mode: basic
               resize:
@@ -132,6 +132,62 @@ public sealed class UpdateHashIndexTests : IDisposable
         Assert.Equal((0, 0, 0, 17), (Count(summary, "New"), Count(summary, "Changed"), Count(summary, "Deleted"), Count(summary, "Unchanged")));
         Assert.Contains("No new images to process.", third.Verbose);
         Assert.Equal(rebuilt, File.ReadAllBytes(csv));
+    }
+
+    [Fact]
+    public async Task ThroughTransientFaultsEveryImageIsHashedExactlyOnce()
+    {
+        string bucket = await SeedBucketAsync(jobs: 3, perJob: 10);
+        byte[] clean = File.ReadAllBytes((string)Summary(Update(WriteConfig(bucket, "direct"))).Properties["OutputPath"].Value);
+
+        // 503 SlowDown, dropped connections, bodies cut in half and slow answers on 20 % of the requests.
+        await using FaultProxy proxy = await FaultProxy.StartAsync(_server.S3.ServiceUrl, new FaultProxyOptions
+        {
+            Seed = 7,
+            SlowDownRate = 0.07,
+            DropRate = 0.05,
+            TruncateRate = 0.05,
+            SlowRate = 0.03,
+            SlowDelay = TimeSpan.FromMilliseconds(20),
+        });
+        PSObject summary = Summary(Update(WriteConfig(bucket, "faulty", endpoint: proxy.ServiceUrl)));
+        _output.WriteLine(proxy.ToString());
+        Assert.True(proxy.Injected > 5, "the proxy injected too few faults to prove anything: " + proxy);
+        Assert.Equal((30, 0), (Count(summary, "New"), Count(summary, "Failed")));
+        Assert.Equal(clean, File.ReadAllBytes((string)summary.Properties["OutputPath"].Value));
+        for (int j = 0; j < 3; j++)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                string key = RootPrefix + $"{20000 + j}/photo {i:D3}.jpg";
+                Assert.True(proxy.CompletedGets(key) == 1, $"{key} was downloaded {proxy.CompletedGets(key)} times");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task APersistentFailureIsReportedAndRetriedOnTheNextRun()
+    {
+        string bucket = await SeedBucketAsync(jobs: 1, perJob: 4);
+        string broken = RootPrefix + "20000/photo 002.jpg";
+        string config;
+        await using (FaultProxy proxy = await FaultProxy.StartAsync(_server.S3.ServiceUrl, new FaultProxyOptions { AlwaysFail = key => key == broken }))
+        {
+            config = WriteConfig(bucket, "persistent", endpoint: proxy.ServiceUrl);
+            PowerShellResult result = Update(config);
+            PSObject summary = result.Output.Single();
+            Assert.Equal((4, 1), (Count(summary, "New"), Count(summary, "Failed"))); // New counts what was found new; one of them failed
+            ErrorRecord error = Assert.Single(result.Errors);
+            Assert.Equal($"s3://{bucket}/{broken}", error.TargetObject);
+            Assert.StartsWith("S3ObjectReadFailed,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Contains(broken, ((IEnumerable<string>)summary.Properties["Errors"].Value).Single(), StringComparison.Ordinal);
+            Assert.DoesNotContain(File.ReadAllLines(Path.Combine(_dir, "persistent", "hash_index.csv")), l => l.StartsWith(broken, StringComparison.Ordinal));
+        }
+
+        // The server answers again: the next run (straight to s3rver) hashes just that image.
+        File.WriteAllText(config, File.ReadAllText(config).Replace(File.ReadAllLines(config).Single(l => l.Contains("endpoint_url", StringComparison.Ordinal)), $"  endpoint_url: {_server.S3.ServiceUrl}", StringComparison.Ordinal));
+        PSObject next = Summary(Update(config));
+        Assert.Equal((1, 3, 0), (Count(next, "New"), Count(next, "Unchanged"), Count(next, "Failed")));
     }
 
     [Fact]

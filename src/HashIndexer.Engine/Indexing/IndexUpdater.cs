@@ -350,9 +350,10 @@ public sealed class IndexUpdater
             }
             catch (Exception ex)
             {
-                if (ex is ImageProcessingException ipe)
+                if (ex is IErrorIdentified identified)
                 {
-                    errorId = ipe.ErrorId;
+                    // ImageDecodeFailed, ImageTruncated, ..., or the source's own (S3ObjectReadFailed, S3ObjectNotFound).
+                    errorId = identified.ErrorId;
                 }
                 string message = $"{img.Location}: {ex.Message}";
                 lock (_gate)
