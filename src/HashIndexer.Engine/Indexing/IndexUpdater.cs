@@ -319,6 +319,13 @@ public sealed class IndexUpdater
                     await MaybeCheckpointAsync(c).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             }
+            catch (S3.S3SetupException)
+            {
+                // The bucket or the credentials went away mid-run: not one image's failure. Keep what was hashed
+                // and stop, so the cmdlet reports the setup error once instead of once per remaining image.
+                await SaveAsync(final: false, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 // Ctrl+C: keep what was hashed, so the next run goes on from here.
@@ -348,7 +355,7 @@ public sealed class IndexUpdater
             {
                 throw;
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is not S3.S3SetupException)
             {
                 if (ex is IErrorIdentified identified)
                 {

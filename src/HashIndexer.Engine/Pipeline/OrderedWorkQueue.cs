@@ -12,6 +12,7 @@ public sealed class OrderedWorkQueue<TResult> : IDisposable
 {
     private readonly Queue<Task<TResult>> _pending = new();
     private readonly SemaphoreSlim _slots;
+    private readonly CancellationTokenSource _cancellation;
     private readonly CancellationToken _cancellationToken;
 
     public OrderedWorkQueue(int maxParallel, CancellationToken cancellationToken)
@@ -21,7 +22,8 @@ public sealed class OrderedWorkQueue<TResult> : IDisposable
         // Enough queued items to keep every worker busy while the pipeline thread writes results.
         MaxQueued = maxParallel * 4;
         _slots = new SemaphoreSlim(maxParallel, maxParallel);
-        _cancellationToken = cancellationToken;
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _cancellationToken = _cancellation.Token;
     }
 
     public int MaxParallel { get; }
@@ -72,7 +74,26 @@ public sealed class OrderedWorkQueue<TResult> : IDisposable
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    /// <summary>
+    /// Cancels whatever is still queued or running (the cmdlet ended early: -ErrorAction Stop, a terminating
+    /// error, Select-Object -First) and waits briefly for running items to notice, so none keeps downloading
+    /// or hashing after the cmdlet has returned. The semaphore is left to the GC: items still unwinding may
+    /// release it.
+    /// </summary>
+    public void Dispose()
+    {
+        _cancellation.Cancel();
+        try
+        {
+            Task.WaitAll([.. _pending], TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // Cancelled or failed items: their outcome is no longer wanted.
+        }
+        _pending.Clear();
+        _cancellation.Dispose();
+    }
 
     private async Task<TResult> RunAsync(Func<CancellationToken, Task<TResult>> work)
     {

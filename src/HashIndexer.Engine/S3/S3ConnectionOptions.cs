@@ -54,4 +54,17 @@ public sealed record S3ConnectionOptions
 
     /// <summary>Attempts per request (first try included) before a transient failure is reported.</summary>
     public int MaxAttempts { get; init; } = DefaultMaxAttempts;
+
+    /// <summary>Records print every property by default; these carry secrets, so only non-secret settings are printed.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Region = ").Append(Region)
+            .Append(", ProfileName = ").Append(ProfileName)
+            .Append(", AccessKey = ").Append(AccessKey is null ? null : "***")
+            .Append(", CredentialAccessKey = ").Append(CredentialAccessKey is null ? null : "***")
+            .Append(", RoleArn = ").Append(RoleArn)
+            .Append(", EndpointUrl = ").Append(EndpointUrl)
+            .Append(", TimeoutSeconds = ").Append(TimeoutSeconds);
+        return true;
+    }
 }

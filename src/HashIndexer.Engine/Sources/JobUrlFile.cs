@@ -85,7 +85,15 @@ public sealed class LocalJobLocator
     private static ImageJob ReadJob(string jobDirectory, string container)
     {
         string urlPath = Path.Combine(jobDirectory, JobUrlFile.FileName);
-        string url = File.Exists(urlPath) ? JobUrlFile.Decode(File.ReadAllBytes(urlPath)) : string.Empty;
+        string url;
+        try
+        {
+            url = File.Exists(urlPath) ? JobUrlFile.Decode(File.ReadAllBytes(urlPath)) : string.Empty;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            url = string.Empty; // an unreadable url.txt leaves job_url empty; the image itself is still hashed
+        }
         return new ImageJob(Path.GetFileName(jobDirectory), url, container, jobDirectory + Path.DirectorySeparatorChar);
     }
 }

@@ -84,6 +84,8 @@ public abstract class HashIndexerCmdlet : PSCmdlet, IDisposable
     {
         if (!_disposed && disposing)
         {
+            // Cancel first: work still running for this invocation (the cmdlet ended early) must stop.
+            _cancellation.Cancel();
             _cancellation.Dispose();
         }
         _disposed = true;

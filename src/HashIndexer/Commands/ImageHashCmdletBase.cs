@@ -31,6 +31,7 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
     private readonly S3Sources _s3;
     private OrderedWorkQueue<HashOutcome>? _queue;
     private LocalJobLocator? _localJobs;
+    private LocalJobLocator? _jobsByUrlFile;
 
     /// <summary>Sets up the per-invocation S3 connections (opened lazily, on the first S3 input).</summary>
     protected ImageHashCmdletBase()
@@ -68,6 +69,7 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
     /// </summary>
     [Parameter(ParameterSetName = S3ObjectSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
     [Alias("RootPrefix")]
     public string? Prefix { get; set; }
 
@@ -130,9 +132,16 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
         {
             return;
         }
-        foreach (HashOutcome outcome in _queue.Drain())
+        try
         {
-            WriteOutcome(outcome);
+            foreach (HashOutcome outcome in _queue.Drain())
+            {
+                WriteOutcome(outcome);
+            }
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
         }
     }
 
@@ -175,6 +184,7 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
     /// </summary>
     private protected virtual IEnumerable<ImageInput> ResolveInputs()
     {
+        _jobsByUrlFile ??= new LocalJobLocator();
         switch (ParameterSetName)
         {
             case JobSet:
@@ -189,7 +199,10 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
             case S3ObjectSet:
                 foreach (string key in Key)
                 {
-                    yield return ImageInput.ForS3Object(_s3.SourceFor(BucketName, Prefix), key);
+                    if (IsS3Image(key, BucketName))
+                    {
+                        yield return ImageInput.ForS3Object(_s3.SourceFor(BucketName, Prefix), key);
+                    }
                 }
                 break;
             default:
@@ -198,16 +211,33 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
                 {
                     if (S3Uri.TryParse(path, out S3Uri? uri))
                     {
-                        yield return ImageInput.ForS3Object(_s3.SourceFor(uri.Bucket, Prefix), uri.Key);
+                        if (IsS3Image(uri.Key, uri.Bucket))
+                        {
+                            yield return ImageInput.ForS3Object(_s3.SourceFor(uri.Bucket, Prefix), uri.Key);
+                        }
                         continue;
                     }
-                    foreach (ImageInput input in InputResolver.ResolveLocal(this, path, literal, LocalJobs()))
+                    foreach (ImageInput input in InputResolver.ResolveLocal(this, path, literal, LocalJobs() ?? _jobsByUrlFile))
                     {
                         yield return input;
                     }
                 }
                 break;
         }
+    }
+
+    /// <summary>
+    /// Keys piped from Get-S3Object include url.txt files and console "folder" markers: skip them (and any
+    /// other non-image extension), as a job listing does, with a verbose note instead of an error each.
+    /// </summary>
+    private bool IsS3Image(string key, string bucket)
+    {
+        if (!key.EndsWith('/') && ImageExtensions.IsImage(key, ImageExtensions.Default))
+        {
+            return true;
+        }
+        WriteVerbose($"Skipping {S3Uri.Format(bucket, key)}: not an image.");
+        return false;
     }
 
     /// <summary>With -Prefix naming a local folder, jobs are the folders directly below it.</summary>
@@ -272,6 +302,12 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
             WriteObject(CreateOutput(outcome.Input, outcome.Image!, outcome.Result));
             return;
         }
+        if (outcome.Error is S3SetupException setup)
+        {
+            // A broken setup (bucket gone, credentials rejected or expired, wrong region) is not one image's
+            // problem: stop at once rather than write one error per remaining image.
+            ThrowSetupError(setup, setup.ErrorId, SetupCategory(setup.ErrorId), outcome.Input.DisplayName);
+        }
         WriteError(ErrorRecords.ForImageFailure(outcome.Error!, outcome.Input.DisplayName));
     }
 
@@ -298,12 +334,21 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
 
         public S3Sources(ImageHashCmdletBase cmdlet) => _cmdlet = cmdlet;
 
-        public S3ImageSource SourceFor(string bucket, string? rootPrefix) => SourceFor(_cmdlet.ConnectionOptions(), bucket, rootPrefix, ImageExtensions.Default);
+        // Resolved once per invocation (and per distinct job connection): a credential object is asked for its keys once.
+        private S3ConnectionOptions? _own;
+        private readonly Dictionary<S3ConnectionOptions, S3ConnectionOptions> _forJobs = [];
+
+        public S3ImageSource SourceFor(string bucket, string? rootPrefix) =>
+            SourceFor(_own ??= _cmdlet.ConnectionOptions(), bucket, rootPrefix, ImageExtensions.Default);
 
         public S3ImageSource SourceFor(S3ImageJob job)
         {
             // Connection parameters given to this cmdlet win over the ones the job was listed with.
-            S3ConnectionOptions options = _cmdlet.ConnectionOptions(job.Connection);
+            if (!_forJobs.TryGetValue(job.Connection, out S3ConnectionOptions? options))
+            {
+                options = _cmdlet.ConnectionOptions(job.Connection);
+                _forJobs[job.Connection] = options;
+            }
             return SourceFor(options, job.BucketName, null, job.Extensions);
         }
 

@@ -7,15 +7,13 @@ namespace HashIndexer.Commands;
 /// <summary>Turns -Path/-LiteralPath values into local image inputs through PowerShell's providers.</summary>
 internal static class InputResolver
 {
-    /// <summary>Without a root, a local image's job is the nearest folder above it with a url.txt.</summary>
-    private static readonly LocalJobLocator s_jobsByUrlFile = new();
 
     /// <summary>
     /// Resolves one path argument. Wildcards expand (unless literal); a path that matches nothing, or
     /// that is not on the FileSystem provider, is one non-terminating error. Folders are skipped with
     /// a verbose note, so that <c>Get-ChildItem -Recurse | Get-ImageHash</c> just works.
     /// </summary>
-    public static IEnumerable<ImageInput> ResolveLocal(PSCmdlet cmdlet, string path, bool literal, LocalJobLocator? jobs = null)
+    public static IEnumerable<ImageInput> ResolveLocal(PSCmdlet cmdlet, string path, bool literal, LocalJobLocator jobs)
     {
         List<string> resolved = [];
         try
@@ -57,7 +55,7 @@ internal static class InputResolver
                     "PathNotFound", ErrorCategory.ObjectNotFound, file));
                 continue;
             }
-            yield return ImageInput.ForLocalFile(file, (jobs ?? s_jobsByUrlFile).Locate(file));
+            yield return ImageInput.ForLocalFile(file, jobs.Locate(file));
         }
     }
 }

@@ -1,7 +1,6 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
 using System.Globalization;
 using System.Management.Automation;
-using System.Threading.Channels;
 using HashIndexer.Engine.Configuration;
 using HashIndexer.Engine.Indexing;
 using HashIndexer.Engine.Links;
@@ -78,7 +77,7 @@ public sealed class NewPresignedLinkIndexCommand : S3AwareCmdlet
             MaxJobs = config.S3.MaxJobsToProcess,
             Extensions = config.Hashing.ImageExtensions,
         });
-        var reporter = new QueuedReporter();
+        using var reporter = new RunReporterQueue(ProgressActivityId);
         LinkIndexer indexer;
         try
         {
@@ -128,26 +127,18 @@ public sealed class NewPresignedLinkIndexCommand : S3AwareCmdlet
     }
 
     /// <summary>
-    /// Runs the engine on the thread pool and, on this (the pipeline) thread, writes what it reports as it comes:
-    /// Write* may only be called from here. Engine failures become terminating errors with their own ids.
+    /// Runs the engine on the thread pool while this (the pipeline) thread writes what it reports, through the
+    /// module's one run pump. Engine failures become terminating errors with their own ids.
     /// </summary>
-    private LinkRunSummary Run(LinkIndexer indexer, QueuedReporter reporter, LinkIndexOptions options, S3ImageSource source)
+    private LinkRunSummary Run(LinkIndexer indexer, RunReporterQueue reporter, LinkIndexOptions options, S3ImageSource source)
     {
-        var progress = new ProgressRecord(ProgressActivityId, "New-PresignedLinkIndex", "Listing images");
-        bool progressShown = false;
-        Task<LinkRunSummary> task = Task.Run(() => indexer.RunAsync(options, CancellationToken), CancellationToken.None);
         try
         {
-            while (true)
-            {
-                bool done = RunSync(ct => reporter.WaitAsync(task, ct));
-                progressShown |= Drain(reporter, progress);
-                if (done)
-                {
-                    break;
-                }
-            }
-            return RunSync(_ => task);
+            return reporter.Run(this, ct => indexer.RunAsync(options, ct), CancellationToken);
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
         }
         catch (S3SetupException ex)
         {
@@ -173,81 +164,6 @@ public sealed class NewPresignedLinkIndexCommand : S3AwareCmdlet
         {
             ThrowSetupError(ex, "LinkFileWriteFailed", ErrorCategory.WriteError, indexer.OutputPath);
         }
-        finally
-        {
-            if (progressShown)
-            {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
-            }
-        }
         throw new InvalidOperationException("not reached: ThrowSetupError always throws");
-    }
-
-    /// <summary>Writes every queued report; true when a progress record was written.</summary>
-    private bool Drain(QueuedReporter reporter, ProgressRecord progress)
-    {
-        bool wroteProgress = false;
-        while (reporter.TryRead(out Report report))
-        {
-            switch (report.Kind)
-            {
-                case ReportKind.Verbose:
-                    WriteVerbose(report.Message);
-                    break;
-                case ReportKind.Warning:
-                    WriteWarning(report.Message);
-                    break;
-                case ReportKind.Progress:
-                    progress.Activity = report.Activity!;
-                    progress.StatusDescription = report.Message;
-                    progress.PercentComplete = report.Total > 0 ? (int)Math.Clamp(report.Current * 100 / report.Total, 0, 100) : -1;
-                    WriteProgress(progress);
-                    wroteProgress = true;
-                    break;
-            }
-        }
-        return wroteProgress;
-    }
-
-    private enum ReportKind
-    {
-        Verbose,
-        Warning,
-        Progress,
-    }
-
-    private readonly record struct Report(ReportKind Kind, string Message, string? Activity = null, long Current = 0, long Total = 0);
-
-    /// <summary>The engine's reports, queued from any thread and read on the pipeline thread.</summary>
-    private sealed class QueuedReporter : IRunReporter
-    {
-        private readonly Channel<Report> _channel = Channel.CreateUnbounded<Report>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-
-        public void Verbose(string message) => _channel.Writer.TryWrite(new Report(ReportKind.Verbose, message));
-
-        public void Warning(string message) => _channel.Writer.TryWrite(new Report(ReportKind.Warning, message));
-
-        public void Progress(string activity, string status, long current, long total) =>
-            _channel.Writer.TryWrite(new Report(ReportKind.Progress, status, activity, current, total));
-
-        public void ItemFailed(string location, string errorId, string message, Exception? exception) =>
-            _channel.Writer.TryWrite(new Report(ReportKind.Warning, message));
-
-        public bool TryRead(out Report report) => _channel.Reader.TryRead(out report);
-
-        /// <summary>Until something is queued or the run ends; true when the run has ended. On Ctrl+C, waits for the run to unwind first.</summary>
-        public async Task<bool> WaitAsync(Task run, CancellationToken cancellationToken)
-        {
-            Task ready = _channel.Reader.WaitToReadAsync(cancellationToken).AsTask();
-            await Task.WhenAny(run, ready).ConfigureAwait(false);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                // The run was given the same token: let it release the state lock before the pipeline stops.
-                await Task.WhenAny(run).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            return run.IsCompleted;
-        }
     }
 }

@@ -79,6 +79,15 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
     private protected S3ConnectionOptions ConnectionOptions(S3ConnectionOptions? fromConfig = null)
     {
         S3ConnectionOptions options = fromConfig ?? new S3ConnectionOptions();
+        if (AccessKey is not null || SecretKey is not null || ProfileName is not null || Credential is not null)
+        {
+            // Credentials given to this cmdlet replace whatever the config or a piped job carried.
+            options = options with
+            {
+                AccessKey = null, SecretKey = null, SessionToken = null, ProfileName = null,
+                CredentialAccessKey = null, CredentialSecretKey = null, CredentialSessionToken = null,
+            };
+        }
         if (AccessKey is not null || SecretKey is not null)
         {
             if (AccessKey is null || SecretKey is null)
@@ -140,10 +149,23 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
         _ => ErrorCategory.InvalidArgument,
     };
 
+    /// <summary>Set-AWSCredential's shell default; one we cannot read is passed over (with a verbose note), never fatal.</summary>
     private (string AccessKey, string SecretKey, string? SessionToken)? StoredShellCredentials()
     {
         object? stored = SessionState.PSVariable.GetValue("StoredAWSCredentials");
-        return stored is null ? null : KeysOf(PSObject.AsPSObject(stored), "$StoredAWSCredentials");
+        if (stored is null)
+        {
+            return null;
+        }
+        try
+        {
+            return KeysOf(PSObject.AsPSObject(stored), "$StoredAWSCredentials");
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteVerbose($"$StoredAWSCredentials could not be read ({ex.Message}); searching the environment, profiles and instance roles instead.");
+            return null;
+        }
     }
 
     /// <summary>
@@ -164,9 +186,26 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
             return (psCredential.UserName, new NetworkCredential(string.Empty, psCredential.Password).Password, null);
         }
 
+        // AWS.Tools' Set-AWSCredential stores an AWSPSCredentials whose AWSCredentials sit in an internal property.
+        if (value.GetType().GetMethod("GetCredentials", BindingFlags.Public | BindingFlags.Instance, Type.EmptyTypes) is null &&
+            value.GetType().GetProperty("Credentials", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(value) is { } inner)
+        {
+            value = inner;
+        }
+
         // Amazon.Runtime.AWSCredentials.GetCredentials() -> ImmutableCredentials { AccessKey, SecretKey, Token }.
         MethodInfo? getCredentials = value.GetType().GetMethod("GetCredentials", BindingFlags.Public | BindingFlags.Instance, Type.EmptyTypes);
-        object source = getCredentials is not null ? getCredentials.Invoke(value, null)! : credential;
+        object source;
+        try
+        {
+            source = getCredentials is not null ? getCredentials.Invoke(value, null)! : credential;
+        }
+        catch (TargetInvocationException ex)
+        {
+            ThrowSetupError(new InvalidOperationException($"{origin}: the credential object could not produce keys: {ex.InnerException?.Message}", ex.InnerException),
+                "AwsCredentialsRejected", ErrorCategory.AuthenticationError, null);
+            throw; // not reached
+        }
         PSObject wrapped = PSObject.AsPSObject(source);
         string? accessKey = wrapped.Properties["AccessKey"]?.Value?.ToString();
         string? secretKey = wrapped.Properties["SecretKey"]?.Value?.ToString();

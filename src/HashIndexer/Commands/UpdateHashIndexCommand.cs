@@ -76,9 +76,7 @@ public sealed class UpdateHashIndexCommand : S3AwareCmdlet
         }
 
         using S3Connection? connection = config.UsesLocalSource ? null : OpenConnection(ConnectionOptions(config.ToConnectionOptions()));
-        IImageSource source = CreateSource(config, connection);
         using var reporter = new RunReporterQueue(ProgressActivityBase);
-        var updater = new IndexUpdater(config, source, s_hasher.Hash, reporter);
         var options = new IndexUpdateOptions
         {
             Force = Force.IsPresent,
@@ -88,7 +86,9 @@ public sealed class UpdateHashIndexCommand : S3AwareCmdlet
         IndexRunSummary summary;
         try
         {
-            summary = reporter.Pump(this, Task.Run(() => updater.RunAsync(options, CancellationToken)));
+            IImageSource source = CreateSource(config, connection);
+            var updater = new IndexUpdater(config, source, s_hasher.Hash, reporter);
+            summary = reporter.Run(this, ct => updater.RunAsync(options, ct), CancellationToken);
         }
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
         {
@@ -96,18 +96,32 @@ public sealed class UpdateHashIndexCommand : S3AwareCmdlet
         }
         catch (StateLockedException ex)
         {
-            ThrowSetupError(ex, "StateLocked", ErrorCategory.ResourceBusy, config.State.Path);
+            ThrowSetupError(ex, "StateLocked", ErrorCategory.ResourceBusy, ex.LockPath);
             return;
         }
-        catch (Exception ex) when (ex is S3SetupException or S3ObjectException)
+        catch (S3SetupException ex)
         {
-            string id = ((Engine.IErrorIdentified)ex).ErrorId;
-            ThrowSetupError(ex, id, SetupCategory(id), config.S3.Bucket);
+            ThrowSetupError(ex, ex.ErrorId, SetupCategory(ex.ErrorId), S3Uri.Format(config.S3.Bucket ?? string.Empty, config.S3.RootPrefix));
             return;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (S3ObjectException ex)
         {
-            ThrowSetupError(ex, "HashIndexRunFailed", ErrorCategory.WriteError, config.Output.FilePath);
+            ThrowSetupError(ex, ex.ErrorId, ErrorCategory.ReadError, ex.Location);
+            return;
+        }
+        catch (DirectoryNotFoundException ex) when (config.UsesLocalSource && !Directory.Exists(config.Source.LocalPath))
+        {
+            ThrowSetupError(ex, "SourceNotFound", ErrorCategory.ObjectNotFound, config.Source.LocalPath);
+            return;
+        }
+        catch (InvalidDataException ex)
+        {
+            ThrowSetupError(ex, "StateInvalid", ErrorCategory.InvalidData, config.State.Path);
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowSetupError(ex, "IndexWriteFailed", ErrorCategory.WriteError, config.Output.FilePath);
             return;
         }
 
@@ -159,6 +173,8 @@ public sealed class UpdateHashIndexCommand : S3AwareCmdlet
         return new S3ImageSource(connection, config.S3.Bucket!, config.S3.RootPrefix, new S3ImageSourceOptions
         {
             Extensions = config.Hashing.ImageExtensions,
+            // Only the first N jobs' url.txt files are fetched (s3.max_jobs_to_process, -MaxJobs).
+            MaxJobs = config.S3.MaxJobsToProcess,
         });
     }
 }

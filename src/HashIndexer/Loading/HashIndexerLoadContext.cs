@@ -41,7 +41,20 @@ internal sealed class HashIndexerLoadContext : AssemblyLoadContext
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
     {
         string? path = NativeLibraryPath(_moduleDirectory, unmanagedDllName);
-        return path is null ? IntPtr.Zero : LoadUnmanagedDllFromPath(path);
+        if (path is not null)
+        {
+            return LoadUnmanagedDllFromPath(path);
+        }
+        if (unmanagedDllName.Contains("SkiaSharp", StringComparison.OrdinalIgnoreCase))
+        {
+            // Fail with the reason rather than let the default probing pick some other libSkiaSharp from PATH.
+            string musl = OperatingSystem.IsLinux() && Directory.Exists("/lib") && Directory.EnumerateFiles("/lib", "ld-musl-*").Any()
+                ? " This looks like a musl (Alpine) system: HashIndexer ships glibc builds only."
+                : string.Empty;
+            throw new DllNotFoundException(
+                $"HashIndexer has no native SkiaSharp library for {RuntimeInformation.RuntimeIdentifier} ({RuntimeInformation.ProcessArchitecture}) under '{Path.Combine(_moduleDirectory, "runtimes")}'. Supported: win-x64, linux-x64, linux-arm64, osx-x64, osx-arm64.{musl}");
+        }
+        return IntPtr.Zero;
     }
 
     /// <summary>The shipped native library for this OS and architecture, or null when we ship none by that name.</summary>

@@ -58,6 +58,12 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         {
             return null;
         }
+        // Two HashIndexer versions in one session (an installed module and a clone) each answer for their own engine.
+        Version? expected = typeof(ModuleInitializer).Assembly.GetName().Version;
+        if (name.Version is not null && expected is not null && name.Version != expected)
+        {
+            return null;
+        }
         string path = Path.Combine(s_loadContext.DependencyDirectory, EngineAssemblyName + ".dll");
         return s_loadContext.LoadFromAssemblyPath(path);
     }
