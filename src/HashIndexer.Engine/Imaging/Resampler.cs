@@ -322,7 +322,37 @@ internal static class Resampler
         }
     }
 
-    private static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
+    /// <summary>
+    /// The horizontal pass of one row of bytes (1 or 4 channels) into <paramref name="dst"/>; without a coefficient
+    /// set (same width) a copy. <paramref name="scratch"/> holds at least row.Length + 16 ints (used without AVX2).
+    /// Same integer sums as <see cref="Resize(in ImageView, ChannelRead, int, int, ResampleFilter, PillowMode)"/>.
+    /// </summary>
+    internal static void HorizontalRow(ReadOnlySpan<byte> row, ResampleCoefficients? hor, Span<byte> dst, int ch, int[] scratch)
+    {
+        if (hor is null)
+        {
+            row[..dst.Length].CopyTo(dst);
+            return;
+        }
+        if (Avx2.IsSupported)
+        {
+            HorizontalBytes(row, hor, dst, ch);
+            return;
+        }
+        Span<int> ints = scratch.AsSpan(0, row.Length + 16);
+        WidenBytes(row, ints);
+        ints[row.Length..].Clear();
+        if (ch == 1)
+        {
+            Horizontal1(ints, hor, dst);
+        }
+        else
+        {
+            Horizontal4(ints, hor, dst);
+        }
+    }
+
+    internal static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
     {
         int n = result.Width * ch;
         int[] acc = ArrayPool<int>.Shared.Rent(n + 8);
