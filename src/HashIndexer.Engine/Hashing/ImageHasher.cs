@@ -138,14 +138,14 @@ public sealed class ImageHasher
             foreach (HashAlgorithmKind alg in algorithms)
             {
                 (int rw, int rh) = HashFunctions.ResizeSize(alg, n, w, h);
-                targets.Add(new RowResizer(w, h, gray, rw, rh, ResampleFilter.Lanczos, PillowMode.L));
+                targets.Add(new RowResizer(w, h, gray, rw, rh, ResampleFilter.Lanczos));
             }
             if (request.Seed is { } so)
             {
                 // As SeedResize for a JPEG (mode L or RGB): same size = a copy of L; L = BICUBIC on L; RGB = BICUBIC on RGB, then L.
                 bool sameSize = w == so.ResizeWidth && h == so.ResizeHeight;
                 ChannelRead read = sameSize || grayRows ? gray : ChannelRead.Rgba;
-                seedTarget = new RowResizer(w, h, read, so.ResizeWidth, so.ResizeHeight, ResampleFilter.Bicubic, read == ChannelRead.Rgba ? session.Mode : PillowMode.L);
+                seedTarget = new RowResizer(w, h, read, so.ResizeWidth, so.ResizeHeight, ResampleFilter.Bicubic);
                 targets.Add(seedTarget);
             }
             if (!session.StartRows())
@@ -154,10 +154,10 @@ public sealed class ImageHasher
             }
             int rowBytes = w * (grayRows ? 1 : 4);
             int bandRows = Math.Clamp(BandBytes / rowBytes, 1, h);
-            band = System.Buffers.ArrayPool<byte>.Shared.Rent(bandRows * rowBytes);
+            band = System.Buffers.ArrayPool<byte>.Shared.Rent((bandRows * rowBytes) + RowResizer.RowPadding);
             if (!grayRows)
             {
-                luma = System.Buffers.ArrayPool<byte>.Shared.Rent(w);
+                luma = System.Buffers.ArrayPool<byte>.Shared.Rent(w + RowResizer.RowPadding);
             }
             for (int y0 = 0; y0 < h; y0 += bandRows)
             {
@@ -170,7 +170,7 @@ public sealed class ImageHasher
                 for (int r = 0; r < count; r++)
                 {
                     int y = y0 + r;
-                    ReadOnlySpan<byte> row = band.AsSpan(r * rowBytes, rowBytes);
+                    ReadOnlySpan<byte> row = band.AsSpan(r * rowBytes, rowBytes + RowResizer.RowPadding);
                     bool lumaDone = false;
                     foreach (RowResizer t in targets)
                     {
@@ -182,10 +182,10 @@ public sealed class ImageHasher
                         {
                             if (!lumaDone)
                             {
-                                ColorConvert.LumaBytes(row, luma.AsSpan(0, w));
+                                ColorConvert.LumaBytes(row[..rowBytes], luma.AsSpan(0, w));
                                 lumaDone = true;
                             }
-                            t.AddRow(y, luma.AsSpan(0, w));
+                            t.AddRow(y, luma.AsSpan(0, w + RowResizer.RowPadding));
                         }
                         else
                         {
@@ -203,17 +203,9 @@ public sealed class ImageHasher
             if (seedTarget is not null)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                // L of the resized image (for an RGB source, RowResizer converts the resized RGB to L).
                 using PixelImage resized = seedTarget.Finish();
-                if (seedTarget.Read == ChannelRead.Rgba)
-                {
-                    using var l = new PixelImage(resized.Width, resized.Height, PixelLayout.Gray8, PillowMode.L);
-                    ColorConvert.LumaOf(resized.Bytes, l.Bytes);
-                    seed = SeedHashesOf(l, request.Seed!);
-                }
-                else
-                {
-                    seed = SeedHashesOf(resized, request.Seed!);
-                }
+                seed = SeedHashesOf(resized, request.Seed!);
             }
             foreach (var kv in results)
             {

@@ -352,6 +352,44 @@ internal static class Resampler
         }
     }
 
+    /// <summary>
+    /// The horizontal pass of one 1-channel row with 16-bit multiply-adds (AVX2 vpmaddwd) on split weights
+    /// (<see cref="ResampleCoefficients.Split16"/>): the same 32-bit sums as <see cref="HorizontalBytes"/>.
+    /// Reads up to 15 bytes past a window's last tap (with zero weight): the row must have 16 readable bytes after its end.
+    /// </summary>
+    internal static unsafe void HorizontalSplit16(ReadOnlySpan<byte> rowWithPadding, ResampleCoefficients c, Span<byte> dst)
+    {
+        short[] k = c.Split16;
+        int stride = c.Stride16;
+        int width = dst.Length;
+        if (rowWithPadding.Length < c.InSize + 16)
+        {
+            throw new ArgumentException("The row needs 16 bytes of padding.", nameof(rowWithPadding));
+        }
+        fixed (byte* r0 = rowWithPadding)
+        fixed (short* k0 = k)
+        fixed (byte* d = dst)
+        {
+            for (int xx = 0; xx < width; xx++)
+            {
+                byte* r = r0 + c.Start[xx];
+                short* lo = k0 + (xx * stride * 2);
+                short* hi = lo + stride;
+                int n = c.Count[xx];
+                var accLo = Vector256<int>.Zero;
+                var accHi = Vector256<int>.Zero;
+                for (int i = 0; i < n; i += 16)
+                {
+                    Vector256<short> px = Avx2.ConvertToVector256Int16(r + i);
+                    accLo = Avx2.Add(accLo, Avx2.MultiplyAddAdjacent(px, Avx.LoadVector256(lo + i)));
+                    accHi = Avx2.Add(accHi, Avx2.MultiplyAddAdjacent(px, Avx.LoadVector256(hi + i)));
+                }
+                int sum = Half + (Vector256.Sum(accHi) << ResampleCoefficients.SplitBits) + Vector256.Sum(accLo);
+                d[xx] = Clip8(sum);
+            }
+        }
+    }
+
     internal static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
     {
         int n = result.Width * ch;

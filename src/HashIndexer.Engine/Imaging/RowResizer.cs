@@ -1,5 +1,7 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
 using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace HashIndexer.Engine.Imaging;
 
@@ -8,27 +10,39 @@ namespace HashIndexer.Engine.Imaging;
 /// source rows one at a time, top to bottom, as a streaming decoder produces them: the horizontal pass runs on
 /// each row while it is in cache and only the horizontally resampled rows (width x source rows) are kept; the
 /// vertical pass runs in <see cref="Finish"/>. The integer sums are the same as Resize's, so the result is
-/// byte-identical to resizing the full decoded image. Rows are bytes with 1 channel (Gray, or Luma already
-/// converted to L) or 4 channels (Rgba).
+/// byte-identical to resizing the full decoded image.
 /// </summary>
+/// <remarks>
+/// Rows are bytes with 1 channel (Gray, or Luma already converted to L) or RGBA (Rgba read). An RGBA source is
+/// resized as three planes R, G, B (alpha, which the caller's conversion to L ignores, is not computed): Pillow's
+/// resample treats the channels independently, so each plane's bytes are those of the RGB resize, and
+/// <see cref="Finish"/> returns their L (Pillow's resize then convert('L')).
+/// </remarks>
 internal sealed class RowResizer : IDisposable
 {
+    /// <summary>Bytes that must be readable after the end of each row passed to <see cref="AddRow"/> (the 16-bit kernel reads past a window).</summary>
+    public const int RowPadding = 16;
+
     private readonly ResampleCoefficients? _hor;
     private readonly ResampleCoefficients? _vert;
-    private readonly int _channels;
-    private int[] _scratch;
-    private PixelImage? _temp;
-    private PixelImage? _result;
+    private readonly int _planes;
+    private readonly int _sourceWidth;
+    private readonly bool _split16;
+    private PixelImage?[] _temps;
+    private PixelImage?[] _results;
+    private byte[]? _planeRows;
+    private int[]? _scratch;
 
-    /// <param name="sourceRead">How the decoded row is read: Gray (1-channel rows as is), Luma (RGBA rows converted to L first) or Rgba.</param>
-    public RowResizer(int sourceWidth, int sourceHeight, ChannelRead sourceRead, int width, int height, ResampleFilter filter, PillowMode resultMode)
+    /// <param name="sourceRead">How the decoded row is read: Gray (1-channel rows as is), Luma (RGBA rows converted to L by the caller) or Rgba.</param>
+    public RowResizer(int sourceWidth, int sourceHeight, ChannelRead sourceRead, int width, int height, ResampleFilter filter)
     {
         if (filter == ResampleFilter.Nearest || sourceRead is not (ChannelRead.Gray or ChannelRead.Luma or ChannelRead.Rgba))
         {
             throw new ArgumentException("RowResizer does Gray, Luma and Rgba reads with BICUBIC or LANCZOS only.");
         }
         Read = sourceRead;
-        _channels = ImageView.Channels(sourceRead);
+        _sourceWidth = sourceWidth;
+        _planes = sourceRead == ChannelRead.Rgba ? 3 : 1;
         Width = width;
         Height = height;
         bool needH = width != sourceWidth;
@@ -37,10 +51,31 @@ internal sealed class RowResizer : IDisposable
         _vert = needV ? ResampleCoefficients.Get(sourceHeight, height, filter) : null;
         FirstRow = needV ? _vert!.Start[0] : 0;
         EndRow = needV ? _vert!.Start[height - 1] + _vert.Count[height - 1] : sourceHeight;
-        PixelLayout layout = _channels == 1 ? PixelLayout.Gray8 : PixelLayout.Rgba32;
-        _result = new PixelImage(width, height, layout, resultMode);
-        _temp = needV ? new PixelImage(width, EndRow - FirstRow, layout, resultMode) : _result;
-        _scratch = _hor is null || System.Runtime.Intrinsics.X86.Avx2.IsSupported ? [] : ArrayPool<int>.Shared.Rent((sourceWidth * _channels) + 16);
+        _split16 = _hor is not null && Avx2.IsSupported;
+        _temps = new PixelImage?[_planes];
+        _results = new PixelImage?[_planes];
+        try
+        {
+            for (int p = 0; p < _planes; p++)
+            {
+                _results[p] = new PixelImage(width, height, PixelLayout.Gray8, PillowMode.L);
+                _temps[p] = needV ? new PixelImage(width, EndRow - FirstRow, PixelLayout.Gray8, PillowMode.L) : _results[p];
+            }
+            if (_planes == 3)
+            {
+                _planeRows = ArrayPool<byte>.Shared.Rent(3 * (sourceWidth + RowPadding + 16));
+                _planeRows.AsSpan().Clear();
+            }
+            if (_hor is not null && !_split16)
+            {
+                _scratch = ArrayPool<int>.Shared.Rent(sourceWidth + 16);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public ChannelRead Read { get; }
@@ -57,40 +92,125 @@ internal sealed class RowResizer : IDisposable
 
     public bool Wants(int y) => y >= FirstRow && y < EndRow;
 
-    /// <summary>Source row <paramref name="y"/> (only rows for which <see cref="Wants"/> is true), in the channels of <see cref="Read"/> (L bytes for Luma).</summary>
-    public void AddRow(int y, ReadOnlySpan<byte> row)
+    /// <summary>
+    /// Source row <paramref name="y"/> (only rows for which <see cref="Wants"/> is true): 1 byte a pixel (Gray, Luma)
+    /// or 4 (Rgba), followed by <see cref="RowPadding"/> readable bytes (any values).
+    /// </summary>
+    public void AddRow(int y, ReadOnlySpan<byte> rowWithPadding)
     {
-        PixelImage temp = _temp ?? throw new ObjectDisposedException(nameof(RowResizer));
-        Resampler.HorizontalRow(row, _hor, temp.Row(y - FirstRow), _channels, _scratch);
+        ObjectDisposedException.ThrowIf(_temps[0] is null, this);
+        int w = _sourceWidth;
+        if (_planes == 1)
+        {
+            HorizontalPlane(rowWithPadding, _temps[0]!.Row(y - FirstRow));
+            return;
+        }
+        int planeStride = w + RowPadding + 16;
+        Span<byte> planes = _planeRows.AsSpan(0, 3 * planeStride);
+        Deinterleave(rowWithPadding[..(w * 4)], planes[..w], planes.Slice(planeStride, w), planes.Slice(2 * planeStride, w));
+        for (int p = 0; p < 3; p++)
+        {
+            HorizontalPlane(planes.Slice(p * planeStride, w + RowPadding), _temps[p]!.Row(y - FirstRow));
+        }
     }
 
-    /// <summary>The resized image (owned by the caller) once every wanted row has been added.</summary>
+    private void HorizontalPlane(ReadOnlySpan<byte> rowWithPadding, Span<byte> dst)
+    {
+        if (_split16)
+        {
+            Resampler.HorizontalSplit16(rowWithPadding, _hor!, dst);
+        }
+        else
+        {
+            Resampler.HorizontalRow(rowWithPadding[.._sourceWidth], _hor, dst, 1, _scratch ?? []);
+        }
+    }
+
+    /// <summary>RGBA pixels to R, G and B planes (alpha dropped).</summary>
+    private static unsafe void Deinterleave(ReadOnlySpan<byte> rgba, Span<byte> r, Span<byte> g, Span<byte> b)
+    {
+        int n = r.Length;
+        int x = 0;
+        fixed (byte* s = rgba)
+        fixed (byte* pr = r)
+        fixed (byte* pg = g)
+        fixed (byte* pb = b)
+        {
+            if (Avx2.IsSupported && n >= 8)
+            {
+                // Per 128-bit lane: R0R1R2R3 G0G1G2G3 B0B1B2B3 A0A1A2A3; then the dwords ordered R R G G B B A A across lanes.
+                Vector256<byte> shuffle = Vector256.Create((byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+                Vector256<int> permute = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+                for (; x <= n - 8; x += 8)
+                {
+                    Vector256<byte> v = Avx2.Shuffle(Avx.LoadVector256(s + (x * 4)), shuffle);
+                    Vector256<ulong> q = Avx2.PermuteVar8x32(v.AsInt32(), permute).AsUInt64();
+                    *(ulong*)(pr + x) = q.GetElement(0);
+                    *(ulong*)(pg + x) = q.GetElement(1);
+                    *(ulong*)(pb + x) = q.GetElement(2);
+                }
+            }
+            for (; x < n; x++)
+            {
+                pr[x] = s[x * 4];
+                pg[x] = s[(x * 4) + 1];
+                pb[x] = s[(x * 4) + 2];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The resized image (owned by the caller) once every wanted row has been added: mode L; for an Rgba read, the L
+    /// (Pillow's convert('L')) of the resized RGB.
+    /// </summary>
     public PixelImage Finish()
     {
-        PixelImage result = _result ?? throw new ObjectDisposedException(nameof(RowResizer));
-        if (_vert is not null)
+        ObjectDisposedException.ThrowIf(_results[0] is null, this);
+        for (int p = 0; p < _planes; p++)
         {
-            Resampler.Vertical(_temp!, FirstRow, _vert, result, _channels);
-            _temp!.Dispose();
+            if (_vert is not null)
+            {
+                Resampler.Vertical(_temps[p]!, FirstRow, _vert, _results[p]!, 1);
+                _temps[p]!.Dispose();
+            }
+            _temps[p] = null;
         }
-        _temp = null;
-        _result = null;
+        PixelImage result = _results[0]!;
+        _results[0] = null;
+        if (_planes == 3)
+        {
+            Span<byte> l = result.Bytes;
+            ReadOnlySpan<byte> g = _results[1]!.Bytes, b = _results[2]!.Bytes;
+            for (int i = 0; i < l.Length; i++)
+            {
+                l[i] = (byte)ColorConvert.Luma(l[i], g[i], b[i]);
+            }
+        }
+        Dispose();
         return result;
     }
 
     public void Dispose()
     {
-        if (_temp is not null && !ReferenceEquals(_temp, _result))
+        for (int p = 0; p < _planes; p++)
         {
-            _temp.Dispose();
+            if (_temps[p] is { } t && !ReferenceEquals(t, _results[p]))
+            {
+                t.Dispose();
+            }
+            _results[p]?.Dispose();
+            _temps[p] = null;
+            _results[p] = null;
         }
-        _result?.Dispose();
-        _temp = null;
-        _result = null;
-        if (_scratch.Length > 0)
+        if (_planeRows is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_planeRows);
+            _planeRows = null;
+        }
+        if (_scratch is not null)
         {
             ArrayPool<int>.Shared.Return(_scratch);
-            _scratch = [];
+            _scratch = null;
         }
     }
 }
