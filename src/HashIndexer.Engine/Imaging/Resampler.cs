@@ -391,6 +391,10 @@ internal static class Resampler
     }
 
     internal static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
+        => Vertical(temp, 0, yFirst, c, result, ch);
+
+    /// <summary>The vertical pass from the rows of <paramref name="temp"/> that start at row <paramref name="tempFirstRow"/>.</summary>
+    internal static void Vertical(PixelImage temp, int tempFirstRow, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
     {
         int n = result.Width * ch;
         int[] acc = ArrayPool<int>.Shared.Rent(n + 8);
@@ -401,7 +405,7 @@ internal static class Resampler
             {
                 Span<int> a = acc.AsSpan(0, n);
                 a.Fill(Half);
-                int start = c.Start[yy] - yFirst;
+                int start = c.Start[yy] - yFirst + tempFirstRow;
                 int count = c.Count[yy];
                 for (int t = 0; t < count; t++)
                 {

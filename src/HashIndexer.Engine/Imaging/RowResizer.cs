@@ -28,7 +28,8 @@ internal sealed class RowResizer : IDisposable
     private readonly int _planes;
     private readonly int _sourceWidth;
     private readonly bool _split16;
-    private PixelImage?[] _temps;
+    private readonly int _rows;
+    private PixelImage? _temp;
     private PixelImage?[] _results;
     private byte[]? _planeRows;
     private int[]? _scratch;
@@ -52,15 +53,16 @@ internal sealed class RowResizer : IDisposable
         FirstRow = needV ? _vert!.Start[0] : 0;
         EndRow = needV ? _vert!.Start[height - 1] + _vert.Count[height - 1] : sourceHeight;
         _split16 = _hor is not null && Avx2.IsSupported;
-        _temps = new PixelImage?[_planes];
+        _rows = EndRow - FirstRow;
         _results = new PixelImage?[_planes];
         try
         {
             for (int p = 0; p < _planes; p++)
             {
                 _results[p] = new PixelImage(width, height, PixelLayout.Gray8, PillowMode.L);
-                _temps[p] = needV ? new PixelImage(width, EndRow - FirstRow, PixelLayout.Gray8, PillowMode.L) : _results[p];
             }
+            // The horizontally resampled rows of every plane in one buffer (one pooled rent, plane after plane).
+            _temp = needV ? new PixelImage(width, _rows * _planes, PixelLayout.Gray8, PillowMode.L) : null;
             if (_planes == 3)
             {
                 _planeRows = ArrayPool<byte>.Shared.Rent(3 * (sourceWidth + RowPadding + 16));
@@ -98,11 +100,11 @@ internal sealed class RowResizer : IDisposable
     /// </summary>
     public void AddRow(int y, ReadOnlySpan<byte> rowWithPadding)
     {
-        ObjectDisposedException.ThrowIf(_temps[0] is null, this);
+        ObjectDisposedException.ThrowIf(_results[0] is null, this);
         int w = _sourceWidth;
         if (_planes == 1)
         {
-            HorizontalPlane(rowWithPadding, _temps[0]!.Row(y - FirstRow));
+            HorizontalPlane(rowWithPadding, TempRow(0, y));
             return;
         }
         int planeStride = w + RowPadding + 16;
@@ -110,9 +112,13 @@ internal sealed class RowResizer : IDisposable
         Deinterleave(rowWithPadding[..(w * 4)], planes[..w], planes.Slice(planeStride, w), planes.Slice(2 * planeStride, w));
         for (int p = 0; p < 3; p++)
         {
-            HorizontalPlane(planes.Slice(p * planeStride, w + RowPadding), _temps[p]!.Row(y - FirstRow));
+            HorizontalPlane(planes.Slice(p * planeStride, w + RowPadding), TempRow(p, y));
         }
     }
+
+    /// <summary>Where the horizontal pass of source row <paramref name="y"/> of plane <paramref name="plane"/> goes.</summary>
+    private Span<byte> TempRow(int plane, int y)
+        => _temp is null ? _results[plane]!.Row(y) : _temp.Row((plane * _rows) + y - FirstRow);
 
     private void HorizontalPlane(ReadOnlySpan<byte> rowWithPadding, Span<byte> dst)
     {
@@ -166,14 +172,14 @@ internal sealed class RowResizer : IDisposable
     public PixelImage Finish()
     {
         ObjectDisposedException.ThrowIf(_results[0] is null, this);
-        for (int p = 0; p < _planes; p++)
+        if (_temp is not null)
         {
-            if (_vert is not null)
+            for (int p = 0; p < _planes; p++)
             {
-                Resampler.Vertical(_temps[p]!, FirstRow, _vert, _results[p]!, 1);
-                _temps[p]!.Dispose();
+                Resampler.Vertical(_temp, p * _rows, FirstRow, _vert!, _results[p]!, 1);
             }
-            _temps[p] = null;
+            _temp.Dispose();
+            _temp = null;
         }
         PixelImage result = _results[0]!;
         _results[0] = null;
@@ -192,14 +198,11 @@ internal sealed class RowResizer : IDisposable
 
     public void Dispose()
     {
+        _temp?.Dispose();
+        _temp = null;
         for (int p = 0; p < _planes; p++)
         {
-            if (_temps[p] is { } t && !ReferenceEquals(t, _results[p]))
-            {
-                t.Dispose();
-            }
             _results[p]?.Dispose();
-            _temps[p] = null;
             _results[p] = null;
         }
         if (_planeRows is not null)
