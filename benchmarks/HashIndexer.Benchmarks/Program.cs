@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using HashIndexer.Engine.Hashing;
 
+if (args.Length > 0 && args[0] == "alloc") return Alloc.Run(args[1]);
+if (args.Length > 0 && args[0] == "stages") return Stages.Run(args[1]);
+if (args.Length > 0 && args[0] == "decode") return DecodeExperiment.Run(args[1]);
 if (args.Length > 0 && args[0] == "profile") return Profile.Run(args[1]);
 if (args.Length > 0 && args[0] == "dump") return DebugDump.Run(args[1]);
 if (args.Length > 0 && args[0] == "perm") return PermDump.Run(args.Skip(1));

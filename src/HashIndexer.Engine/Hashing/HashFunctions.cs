@@ -71,11 +71,35 @@ internal static class HashFunctions
         return AboveMedian(low);
     }
 
+    /// <summary>The Lanczos resize size an algorithm hashes from, for a source of <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public static (int Width, int Height) ResizeSize(HashAlgorithmKind alg, int n, int width, int height) => alg switch
+    {
+        HashAlgorithmKind.PHash => (4 * n, 4 * n),
+        HashAlgorithmKind.DHash => (n + 1, n),
+        HashAlgorithmKind.AHash => (n, n),
+        HashAlgorithmKind.WHash => (WHashSize(n, width, height), WHashSize(n, width, height)),
+        _ => throw new ArgumentOutOfRangeException(nameof(alg)),
+    };
+
+    /// <summary>The hash of pixels already resized to <see cref="ResizeSize"/>.</summary>
+    public static PerceptualHash OfResized(HashAlgorithmKind alg, ReadOnlySpan<byte> px, int n, int resizedWidth) => alg switch
+    {
+        HashAlgorithmKind.PHash => PHashOfResized(px, n),
+        HashAlgorithmKind.DHash => DHashOfResized(px, n),
+        HashAlgorithmKind.AHash => AHashOfResized(px),
+        HashAlgorithmKind.WHash => WHashOfResized(px, resizedWidth, n),
+        _ => throw new ArgumentOutOfRangeException(nameof(alg)),
+    };
+
     public static PerceptualHash DHash(in ImageView gray, ChannelRead read, int n)
     {
         using PixelImage p = Resampler.Resize(gray, read, n + 1, n, ResampleFilter.Lanczos, PillowMode.L);
-        Span<byte> px = p.Bytes;
-        var bits = new bool[n * n];
+        return DHashOfResized(p.Bytes, n);
+    }
+
+    private static PerceptualHash DHashOfResized(ReadOnlySpan<byte> px, int n)
+    {
+        Span<bool> bits = stackalloc bool[n * n];
         for (int r = 0; r < n; r++)
         {
             for (int c = 0; c < n; c++)
@@ -89,7 +113,11 @@ internal static class HashFunctions
     public static PerceptualHash AHash(in ImageView gray, ChannelRead read, int n)
     {
         using PixelImage p = Resampler.Resize(gray, read, n, n, ResampleFilter.Lanczos, PillowMode.L);
-        Span<byte> px = p.Bytes;
+        return AHashOfResized(p.Bytes);
+    }
+
+    private static PerceptualHash AHashOfResized(ReadOnlySpan<byte> px)
+    {
         long sum = 0;
         foreach (byte b in px)
         {
@@ -97,7 +125,7 @@ internal static class HashFunctions
         }
         // numpy mean of integers: exact sum, one division.
         double mean = (double)sum / px.Length;
-        var bits = new bool[px.Length];
+        Span<bool> bits = stackalloc bool[px.Length];
         for (int i = 0; i < px.Length; i++)
         {
             bits[i] = px[i] > mean;
@@ -105,14 +133,23 @@ internal static class HashFunctions
         return PerceptualHash.FromBits(bits);
     }
 
+    private static int WHashSize(int n, int width, int height)
+    {
+        int natural = 1 << System.Numerics.BitOperations.Log2((uint)Math.Min(width, height));
+        return Math.Max(natural, n);
+    }
+
     public static PerceptualHash WHash(in ImageView gray, ChannelRead read, int n)
     {
-        int natural = 1 << System.Numerics.BitOperations.Log2((uint)Math.Min(gray.Width, gray.Height));
-        int s = Math.Max(natural, n);
+        int s = WHashSize(n, gray.Width, gray.Height);
+        using PixelImage p = Resampler.Resize(gray, read, s, s, ResampleFilter.Lanczos, PillowMode.L);
+        return WHashOfResized(p.Bytes, s, n);
+    }
+
+    private static PerceptualHash WHashOfResized(ReadOnlySpan<byte> px, int s, int n)
+    {
         int top = System.Numerics.BitOperations.Log2((uint)s);
         int level = System.Numerics.BitOperations.Log2((uint)n);
-        using PixelImage p = Resampler.Resize(gray, read, s, s, ResampleFilter.Lanczos, PillowMode.L);
-        Span<byte> px = p.Bytes;
         var m = new double[s * s];
         for (int i = 0; i < m.Length; i++)
         {

@@ -49,7 +49,27 @@ public sealed class ImageHasher
             minW = Math.Max(minW, so.ResizeWidth);
             minH = Math.Max(minH, so.ResizeHeight);
         }
-        using DecodedImage decoded = ImageDecoder.Decode(encoded, request.Decode, minW, minH, cancellationToken);
+        using ImageDecoder.DecodeSession session = ImageDecoder.Open(encoded, request.Decode, minW, minH, cancellationToken);
+        SeedHashes? seed;
+        bool oriented = request.Decode.AutoOrient && session.Orientation != 1;
+        if (oriented || !RowStreaming || !session.CanStreamRows || !TryHashRows(session, request, hashes, out seed, cancellationToken))
+        {
+            seed = HashDecoded(session, request, hashes, cancellationToken);
+        }
+        return new ImageHashResult
+        {
+            Width = session.StoredWidth,
+            Height = session.StoredHeight,
+            Hashes = hashes,
+            Seed = seed,
+            Warnings = session.Warnings.ToArray(),
+        };
+    }
+
+    /// <summary>The hashes from the fully decoded image (every format; EXIF orientation as views).</summary>
+    private static SeedHashes? HashDecoded(ImageDecoder.DecodeSession session, HashRequest request, Dictionary<HashAlgorithmKind, string> hashes, CancellationToken cancellationToken)
+    {
+        using DecodedImage decoded = session.DecodeAll();
         var view = new ImageView(decoded.Pixels);
         if (request.Decode.AutoOrient)
         {
@@ -79,14 +99,135 @@ public sealed class ImageHasher
             cancellationToken.ThrowIfCancellationRequested();
             seed = SeedPipeline(view, seedOptions);
         }
-        return new ImageHashResult
+        return seed;
+    }
+
+    /// <summary>Row-by-row decoding of JPEGs (on by default; benchmarks and tests switch it off to compare with the full decode).</summary>
+    internal static bool RowStreaming { get; set; } = true;
+
+    /// <summary>Bytes of decoded rows handed to the resizers at a time (small enough to stay in the L2 cache).</summary>
+    private const int BandBytes = 128 * 1024;
+
+    /// <summary>
+    /// The hashes from a top-to-bottom row decode (JPEG, upright view): every resize the request needs is fed each band
+    /// of rows while it is in cache, and no full-size pixel buffer exists. Same integer arithmetic as the full
+    /// decode, so the same values. False (and nothing added to <paramref name="hashes"/>) when the decoder cannot
+    /// stream or stops early: the caller then decodes the whole image, which reports any error as before.
+    /// </summary>
+    private static bool TryHashRows(ImageDecoder.DecodeSession session, HashRequest request, Dictionary<HashAlgorithmKind, string> hashes, out SeedHashes? seed, CancellationToken cancellationToken)
+    {
+        seed = null;
+        int n = request.HashSize;
+        int w = session.Width, h = session.Height;
+        bool grayRows = session.Layout == PixelLayout.Gray8;
+        ChannelRead gray = grayRows ? ChannelRead.Gray : ChannelRead.Luma;
+        var algorithms = new List<HashAlgorithmKind>(4);
+        foreach (HashAlgorithmKind alg in request.Algorithms)
         {
-            Width = decoded.StoredWidth,
-            Height = decoded.StoredHeight,
-            Hashes = hashes,
-            Seed = seed,
-            Warnings = decoded.Warnings.ToArray(),
-        };
+            if (alg is HashAlgorithmKind.PHash or HashAlgorithmKind.DHash or HashAlgorithmKind.AHash or HashAlgorithmKind.WHash && !algorithms.Contains(alg))
+            {
+                algorithms.Add(alg);
+            }
+        }
+        var targets = new List<RowResizer>(algorithms.Count + 1);
+        RowResizer? seedTarget = null;
+        byte[]? band = null;
+        byte[]? luma = null;
+        try
+        {
+            foreach (HashAlgorithmKind alg in algorithms)
+            {
+                (int rw, int rh) = HashFunctions.ResizeSize(alg, n, w, h);
+                targets.Add(new RowResizer(w, h, gray, rw, rh, ResampleFilter.Lanczos));
+            }
+            if (request.Seed is { } so)
+            {
+                // As SeedResize for a JPEG (mode L or RGB): same size = a copy of L; L = BICUBIC on L; RGB = BICUBIC on RGB, then L.
+                bool sameSize = w == so.ResizeWidth && h == so.ResizeHeight;
+                ChannelRead read = sameSize || grayRows ? gray : ChannelRead.Rgba;
+                seedTarget = new RowResizer(w, h, read, so.ResizeWidth, so.ResizeHeight, ResampleFilter.Bicubic);
+                targets.Add(seedTarget);
+            }
+            if (!session.StartRows())
+            {
+                return false;
+            }
+            int rowBytes = w * (grayRows ? 1 : 4);
+            int bandRows = Math.Clamp(BandBytes / rowBytes, 1, h);
+            band = System.Buffers.ArrayPool<byte>.Shared.Rent((bandRows * rowBytes) + RowResizer.RowPadding);
+            if (!grayRows)
+            {
+                luma = System.Buffers.ArrayPool<byte>.Shared.Rent(w + RowResizer.RowPadding);
+            }
+            for (int y0 = 0; y0 < h; y0 += bandRows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(bandRows, h - y0);
+                if (session.ReadRows(band, count) != count)
+                {
+                    return false;
+                }
+                for (int r = 0; r < count; r++)
+                {
+                    int y = y0 + r;
+                    ReadOnlySpan<byte> row = band.AsSpan(r * rowBytes, rowBytes + RowResizer.RowPadding);
+                    bool lumaDone = false;
+                    foreach (RowResizer t in targets)
+                    {
+                        if (!t.Wants(y))
+                        {
+                            continue;
+                        }
+                        if (t.Read == ChannelRead.Luma)
+                        {
+                            if (!lumaDone)
+                            {
+                                ColorConvert.LumaBytes(row[..rowBytes], luma.AsSpan(0, w));
+                                lumaDone = true;
+                            }
+                            t.AddRow(y, luma.AsSpan(0, w + RowResizer.RowPadding));
+                        }
+                        else
+                        {
+                            t.AddRow(y, row);
+                        }
+                    }
+                }
+            }
+            var results = new List<KeyValuePair<HashAlgorithmKind, string>>(algorithms.Count);
+            for (int i = 0; i < algorithms.Count; i++)
+            {
+                using PixelImage p = targets[i].Finish();
+                results.Add(new(algorithms[i], HashFunctions.OfResized(algorithms[i], p.Bytes, n, p.Width).ToString()));
+            }
+            if (seedTarget is not null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // L of the resized image (for an RGB source, RowResizer converts the resized RGB to L).
+                using PixelImage resized = seedTarget.Finish();
+                seed = SeedHashesOf(resized, request.Seed!);
+            }
+            foreach (var kv in results)
+            {
+                hashes[kv.Key] = kv.Value;
+            }
+            return true;
+        }
+        finally
+        {
+            foreach (RowResizer t in targets)
+            {
+                t.Dispose();
+            }
+            if (band is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(band);
+            }
+            if (luma is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(luma);
+            }
+        }
     }
 
     /// <summary>Hashes a local file (reads it whole: images are decoded from memory).</summary>
@@ -107,6 +248,12 @@ public sealed class ImageHasher
     private static SeedHashes SeedPipeline(in ImageView view, SeedOptions options)
     {
         using PixelImage small = SeedResize(view, options.ResizeWidth, options.ResizeHeight);
+        return SeedHashesOf(small, options);
+    }
+
+    /// <summary>The seed hashes of the resized grayscale image <c>small</c>.</summary>
+    private static SeedHashes SeedHashesOf(PixelImage small, SeedOptions options)
+    {
         var sv = new ImageView(small);
         string original = HashFunctions.PHash(sv, ChannelRead.Gray, 8).ToString();
         string hflip = HashFunctions.PHash(sv.Mirror(), ChannelRead.Gray, 8).ToString();

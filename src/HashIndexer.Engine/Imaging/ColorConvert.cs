@@ -1,5 +1,7 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace HashIndexer.Engine.Imaging;
 
@@ -33,6 +35,41 @@ internal static class ColorConvert
             }
             dst[i] = (byte)Luma(r, g, b);
         }
+    }
+
+    /// <summary>L of RGBA pixels (alpha ignored) into bytes, vectorised (the same integer formula as <see cref="Luma"/>).</summary>
+    public static void LumaBytes(ReadOnlySpan<byte> rgba, Span<byte> dst)
+    {
+        int n = Math.Min(dst.Length, rgba.Length / 4);
+        int x = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 32)
+        {
+            ref uint src = ref Unsafe.As<byte, uint>(ref MemoryMarshal.GetReference(rgba));
+            ref byte d = ref MemoryMarshal.GetReference(dst);
+            for (; x <= n - 32; x += 32)
+            {
+                Vector256<uint> l0 = Luma8(Vector256.LoadUnsafe(ref src, (nuint)x));
+                Vector256<uint> l1 = Luma8(Vector256.LoadUnsafe(ref src, (nuint)(x + 8)));
+                Vector256<uint> l2 = Luma8(Vector256.LoadUnsafe(ref src, (nuint)(x + 16)));
+                Vector256<uint> l3 = Luma8(Vector256.LoadUnsafe(ref src, (nuint)(x + 24)));
+                Vector256.Narrow(Vector256.Narrow(l0, l1), Vector256.Narrow(l2, l3)).StoreUnsafe(ref d, (nuint)x);
+            }
+        }
+        for (int q = x * 4; x < n; x++, q += 4)
+        {
+            dst[x] = (byte)Luma(rgba[q], rgba[q + 1], rgba[q + 2]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Luma8(Vector256<uint> px)
+    {
+        // Little-endian RGBA: R in the low byte of each 32-bit pixel.
+        var mask = Vector256.Create(0xFFu);
+        var r = px & mask;
+        var g = Vector256.ShiftRightLogical(px, 8) & mask;
+        var b = Vector256.ShiftRightLogical(px, 16) & mask;
+        return Vector256.ShiftRightLogical((r * 19595u) + (g * 38470u) + (b * 7471u) + Vector256.Create(0x8000u), 16);
     }
 
     /// <summary>L of RGBA pixels (alpha ignored).</summary>

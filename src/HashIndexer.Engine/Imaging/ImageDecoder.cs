@@ -68,67 +68,140 @@ internal static class ImageDecoder
     /// </summary>
     public static DecodedImage Decode(ReadOnlyMemory<byte> encoded, DecodeOptions options, int minimumWidth, int minimumHeight, CancellationToken cancellationToken)
     {
+        using DecodeSession session = Open(encoded, options, minimumWidth, minimumHeight, cancellationToken);
+        return session.DecodeAll();
+    }
+
+    /// <summary>
+    /// Reads the header and prepares the decoder (checks and limits as <see cref="Decode"/>): the caller then either
+    /// decodes the whole image (<see cref="DecodeSession.DecodeAll"/>) or, for JPEGs, reads it a band of rows at a time.
+    /// </summary>
+    public static DecodeSession Open(ReadOnlyMemory<byte> encoded, DecodeOptions options, int minimumWidth, int minimumHeight, CancellationToken cancellationToken)
+    {
         ImageHeader header = Preflight(encoded.Span, options, out List<string> warnings);
         cancellationToken.ThrowIfCancellationRequested();
-        using var pin = encoded.Pin();
-        unsafe
+        return new DecodeSession(encoded, header, warnings, options, minimumWidth, minimumHeight);
+    }
+
+    /// <summary>An open decoder on pinned encoded bytes: header values, then a full decode or a row-by-row decode.</summary>
+    internal sealed class DecodeSession : IDisposable
+    {
+        private readonly ImageHeader _header;
+        private readonly List<string> _warnings;
+        private System.Buffers.MemoryHandle _pin;
+        private SKData? _data;
+        private SKCodec? _codec;
+        private int _rowBytes;
+
+        public unsafe DecodeSession(ReadOnlyMemory<byte> encoded, ImageHeader header, List<string> warnings, DecodeOptions options, int minimumWidth, int minimumHeight)
         {
-            using SKData data = SKData.Create((IntPtr)pin.Pointer, encoded.Length, s_noRelease);
-            using SKCodec codec = CreateCodec(data, header);
-            SKImageInfo info = codec.Info;
-            int w = info.Width, h = info.Height;
-            CheckLimits(w, h, options, warnings);
-
-            PillowMode mode = header.Mode ?? ModeFromCodec(header, codec);
-            int scale = 1;
-            if (options.Mode == DecodeMode.Fast && header.Format == ContainerFormat.Jpeg)
-            {
-                int fit = Math.Min(w / Math.Max(1, minimumWidth), h / Math.Max(1, minimumHeight));
-                scale = fit >= 8 ? 8 : fit >= 4 ? 4 : fit >= 2 ? 2 : 1;
-            }
-            int dw = w, dh = h;
-            if (scale > 1)
-            {
-                SKSizeI d = codec.GetScaledDimensions(1f / scale);
-                // libjpeg's scaled size is ceil(size / scale), the same as Pillow's draft().
-                if (d.Width != (w + scale - 1) / scale || d.Height != (h + scale - 1) / scale)
-                {
-                    scale = 1;
-                }
-                else
-                {
-                    dw = d.Width;
-                    dh = d.Height;
-                }
-            }
-
-            PixelLayout layout = mode == PillowMode.I ? PixelLayout.Int32
-                : info.ColorType == SKColorType.Gray8 ? PixelLayout.Gray8 : PixelLayout.Rgba32;
-            var pixels = new PixelImage(dw, dh, layout, mode);
+            _header = header;
+            _warnings = warnings;
+            _pin = encoded.Pin();
             try
             {
-                SKColorType ct = layout == PixelLayout.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Gray8;
-                var dstInfo = new SKImageInfo(dw, dh, ct, ct == SKColorType.Gray8 ? SKAlphaType.Opaque : SKAlphaType.Unpremul, null);
-                SKCodecResult result;
-                if (layout == PixelLayout.Int32)
+                _data = SKData.Create((IntPtr)_pin.Pointer, encoded.Length, s_noRelease);
+                _codec = CreateCodec(_data, header);
+                SKImageInfo info = _codec.Info;
+                int w = info.Width, h = info.Height;
+                CheckLimits(w, h, options, warnings);
+                StoredWidth = w;
+                StoredHeight = h;
+                Mode = header.Mode ?? ModeFromCodec(header, _codec);
+                int scale = 1;
+                if (options.Mode == DecodeMode.Fast && header.Format == ContainerFormat.Jpeg)
+                {
+                    int fit = Math.Min(w / Math.Max(1, minimumWidth), h / Math.Max(1, minimumHeight));
+                    scale = fit >= 8 ? 8 : fit >= 4 ? 4 : fit >= 2 ? 2 : 1;
+                }
+                int dw = w, dh = h;
+                if (scale > 1)
+                {
+                    SKSizeI d = _codec.GetScaledDimensions(1f / scale);
+                    // libjpeg's scaled size is ceil(size / scale), the same as Pillow's draft().
+                    if (d.Width != (w + scale - 1) / scale || d.Height != (h + scale - 1) / scale)
+                    {
+                        scale = 1;
+                    }
+                    else
+                    {
+                        dw = d.Width;
+                        dh = d.Height;
+                    }
+                }
+                Scale = scale;
+                Width = dw;
+                Height = dh;
+                Layout = Mode == PillowMode.I ? PixelLayout.Int32
+                    : info.ColorType == SKColorType.Gray8 ? PixelLayout.Gray8 : PixelLayout.Rgba32;
+                int orientation = (int)_codec.EncodedOrigin;
+                Orientation = orientation is < 1 or > 8 ? 1 : orientation;
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public int StoredWidth { get; }
+
+        public int StoredHeight { get; }
+
+        /// <summary>Size of the pixels the decoder produces (DCT-scaled in Fast mode).</summary>
+        public int Width { get; }
+
+        public int Height { get; }
+
+        public int Scale { get; }
+
+        public PillowMode Mode { get; }
+
+        public PixelLayout Layout { get; }
+
+        public int Orientation { get; }
+
+        public string FormatName => _header.FormatName;
+
+        public IReadOnlyList<string> Warnings => _warnings;
+
+        /// <summary>True for JPEGs: their rows can be read top to bottom with <see cref="StartRows"/> and <see cref="ReadRows"/>.</summary>
+        public bool CanStreamRows => _header.Format == ContainerFormat.Jpeg && Layout != PixelLayout.Int32;
+
+        private SKCodec Codec => _codec ?? throw new ObjectDisposedException(nameof(DecodeSession));
+
+        private SKImageInfo DestinationInfo()
+        {
+            SKColorType ct = Layout == PixelLayout.Rgba32 ? SKColorType.Rgba8888 : SKColorType.Gray8;
+            return new SKImageInfo(Width, Height, ct, ct == SKColorType.Gray8 ? SKAlphaType.Opaque : SKAlphaType.Unpremul, null);
+        }
+
+        /// <summary>Decodes the whole image into a pooled buffer.</summary>
+        public DecodedImage DecodeAll()
+        {
+            if (_rowBytes != 0)
+            {
+                // A row-by-row decode was started: begin again with a fresh decoder.
+                _codec?.Dispose();
+                _codec = null;
+                _codec = CreateCodec(_data!, _header);
+                _rowBytes = 0;
+            }
+            SKCodec codec = Codec;
+            var pixels = new PixelImage(Width, Height, Layout, Mode);
+            try
+            {
+                SKImageInfo dstInfo = DestinationInfo();
+                SKCodecResult result = DecodeInto(codec, dstInfo, pixels.Buffer, 0);
+                if (Layout == PixelLayout.Int32)
                 {
                     // 16-bit grayscale PNG (Pillow mode I). SkiaSharp offers 8 bits only: values are taken as
                     // v8 * 257, exact for the usual 8-to-16-bit conversion (value x 257); see docs/hashing.md.
-                    result = DecodeInto(codec, dstInfo, pixels.Buffer, 0);
-                    ExpandGrayToInt32(pixels, dw * dh);
+                    ExpandGrayToInt32(pixels, Width * Height);
                 }
-                else
-                {
-                    result = DecodeInto(codec, dstInfo, pixels.Buffer, 0);
-                }
-                ThrowOnResult(result, header);
-                int orientation = (int)codec.EncodedOrigin;
-                if (orientation < 1 || orientation > 8)
-                {
-                    orientation = 1;
-                }
-                var decoded = new DecodedImage(pixels, w, h, orientation, scale, header.FormatName);
-                decoded.Warnings.AddRange(warnings);
+                ThrowOnResult(result, _header);
+                var decoded = new DecodedImage(pixels, StoredWidth, StoredHeight, Orientation, Scale, _header.FormatName);
+                decoded.Warnings.AddRange(_warnings);
                 return decoded;
             }
             catch
@@ -136,6 +209,45 @@ internal static class ImageDecoder
                 pixels.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// Starts a top-to-bottom row decode (<see cref="CanStreamRows"/> only). Rows are Gray8 (1 byte a pixel) or
+        /// RGBA (4 bytes), as <see cref="DecodeAll"/> gives them. False if the decoder cannot (then use DecodeAll).
+        /// </summary>
+        public bool StartRows()
+        {
+            if (!CanStreamRows || _rowBytes != 0)
+            {
+                return false;
+            }
+            SKImageInfo info = DestinationInfo();
+            SKCodecResult r = Codec.StartScanlineDecode(info);
+            _rowBytes = info.RowBytes;
+            return r == SKCodecResult.Success && Codec.ScanlineOrder == SKCodecScanlineOrder.TopDown;
+        }
+
+        /// <summary>Decodes the next <paramref name="count"/> rows into <paramref name="band"/> (row after row, no padding); the number of rows decoded.</summary>
+        public unsafe int ReadRows(Span<byte> band, int count)
+        {
+            if ((long)count * _rowBytes > band.Length)
+            {
+                throw new ArgumentException("Band buffer too small.", nameof(band));
+            }
+            fixed (byte* p = band)
+            {
+                return Codec.GetScanlines((IntPtr)p, count, _rowBytes);
+            }
+        }
+
+        public void Dispose()
+        {
+            _codec?.Dispose();
+            _codec = null;
+            _data?.Dispose();
+            _data = null;
+            _pin.Dispose();
+            _pin = default;
         }
     }
 

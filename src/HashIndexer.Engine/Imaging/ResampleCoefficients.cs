@@ -25,6 +25,7 @@ internal sealed class ResampleCoefficients
     private static readonly ConcurrentDictionary<(int In, int Out, ResampleFilter Filter), ResampleCoefficients> s_cache = new();
 
     private int[]? _fixed4;
+    private short[]? _split16;
 
     private ResampleCoefficients(int inSize, int outSize, int ksize, int[] start, int[] count, double[] weights)
     {
@@ -92,6 +93,41 @@ internal sealed class ResampleCoefficients
                     }
                 }
                 Volatile.Write(ref _fixed4, f);
+            }
+            return f;
+        }
+    }
+
+    /// <summary>Taps per output pixel in <see cref="Split16"/>: <see cref="KSize"/> rounded up to 16.</summary>
+    public int Stride16 => (KSize + 15) & ~15;
+
+    /// <summary>Bits in the low part of a split weight.</summary>
+    public const int SplitBits = 12;
+
+    /// <summary>
+    /// Each fixed-point weight w split as w = hi * 2^12 + lo with 0 &lt;= lo &lt; 2^12 (both 16-bit), for a
+    /// 16-bit multiply-add: per output pixel <see cref="Stride16"/> lo values, then <see cref="Stride16"/> hi values,
+    /// zero padded. sum(p * w) = (sum(p * hi) &lt;&lt; 12) + sum(p * lo) exactly (as 32-bit integers).
+    /// </summary>
+    public short[] Split16
+    {
+        get
+        {
+            short[]? f = Volatile.Read(ref _split16);
+            if (f is null)
+            {
+                int stride = Stride16;
+                f = new short[OutSize * stride * 2];
+                for (int o = 0; o < OutSize; o++)
+                {
+                    for (int i = 0; i < Count[o]; i++)
+                    {
+                        int k = Fixed1[(o * Stride1) + i];
+                        f[(o * stride * 2) + i] = (short)(k & ((1 << SplitBits) - 1));
+                        f[(o * stride * 2) + stride + i] = checked((short)(k >> SplitBits));
+                    }
+                }
+                Volatile.Write(ref _split16, f);
             }
             return f;
         }

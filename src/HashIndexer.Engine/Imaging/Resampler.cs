@@ -322,7 +322,79 @@ internal static class Resampler
         }
     }
 
-    private static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
+    /// <summary>
+    /// The horizontal pass of one row of bytes (1 or 4 channels) into <paramref name="dst"/>; without a coefficient
+    /// set (same width) a copy. <paramref name="scratch"/> holds at least row.Length + 16 ints (used without AVX2).
+    /// Same integer sums as <see cref="Resize(in ImageView, ChannelRead, int, int, ResampleFilter, PillowMode)"/>.
+    /// </summary>
+    internal static void HorizontalRow(ReadOnlySpan<byte> row, ResampleCoefficients? hor, Span<byte> dst, int ch, int[] scratch)
+    {
+        if (hor is null)
+        {
+            row[..dst.Length].CopyTo(dst);
+            return;
+        }
+        if (Avx2.IsSupported)
+        {
+            HorizontalBytes(row, hor, dst, ch);
+            return;
+        }
+        Span<int> ints = scratch.AsSpan(0, row.Length + 16);
+        WidenBytes(row, ints);
+        ints[row.Length..].Clear();
+        if (ch == 1)
+        {
+            Horizontal1(ints, hor, dst);
+        }
+        else
+        {
+            Horizontal4(ints, hor, dst);
+        }
+    }
+
+    /// <summary>
+    /// The horizontal pass of one 1-channel row with 16-bit multiply-adds (AVX2 vpmaddwd) on split weights
+    /// (<see cref="ResampleCoefficients.Split16"/>): the same 32-bit sums as <see cref="HorizontalBytes"/>.
+    /// Reads up to 15 bytes past a window's last tap (with zero weight): the row must have 16 readable bytes after its end.
+    /// </summary>
+    internal static unsafe void HorizontalSplit16(ReadOnlySpan<byte> rowWithPadding, ResampleCoefficients c, Span<byte> dst)
+    {
+        short[] k = c.Split16;
+        int stride = c.Stride16;
+        int width = dst.Length;
+        if (rowWithPadding.Length < c.InSize + 16)
+        {
+            throw new ArgumentException("The row needs 16 bytes of padding.", nameof(rowWithPadding));
+        }
+        fixed (byte* r0 = rowWithPadding)
+        fixed (short* k0 = k)
+        fixed (byte* d = dst)
+        {
+            for (int xx = 0; xx < width; xx++)
+            {
+                byte* r = r0 + c.Start[xx];
+                short* lo = k0 + (xx * stride * 2);
+                short* hi = lo + stride;
+                int n = c.Count[xx];
+                var accLo = Vector256<int>.Zero;
+                var accHi = Vector256<int>.Zero;
+                for (int i = 0; i < n; i += 16)
+                {
+                    Vector256<short> px = Avx2.ConvertToVector256Int16(r + i);
+                    accLo = Avx2.Add(accLo, Avx2.MultiplyAddAdjacent(px, Avx.LoadVector256(lo + i)));
+                    accHi = Avx2.Add(accHi, Avx2.MultiplyAddAdjacent(px, Avx.LoadVector256(hi + i)));
+                }
+                int sum = Half + (Vector256.Sum(accHi) << ResampleCoefficients.SplitBits) + Vector256.Sum(accLo);
+                d[xx] = Clip8(sum);
+            }
+        }
+    }
+
+    internal static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
+        => Vertical(temp, 0, yFirst, c, result, ch);
+
+    /// <summary>The vertical pass from the rows of <paramref name="temp"/> that start at row <paramref name="tempFirstRow"/>.</summary>
+    internal static void Vertical(PixelImage temp, int tempFirstRow, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
     {
         int n = result.Width * ch;
         int[] acc = ArrayPool<int>.Shared.Rent(n + 8);
@@ -333,7 +405,7 @@ internal static class Resampler
             {
                 Span<int> a = acc.AsSpan(0, n);
                 a.Fill(Half);
-                int start = c.Start[yy] - yFirst;
+                int start = c.Start[yy] - yFirst + tempFirstRow;
                 int count = c.Count[yy];
                 for (int t = 0; t < count; t++)
                 {
