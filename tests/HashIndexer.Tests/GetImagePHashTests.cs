@@ -67,4 +67,28 @@ public sealed class GetImagePHashTests : IDisposable
         Assert.All(names.Skip(6), n => Assert.EndsWith("_hash", n, StringComparison.Ordinal));
         Assert.All(names.Skip(3), n => Assert.Matches("^[0-9a-f]{16}$", (string)row.Properties[n].Value));
     }
+
+    [Fact]
+    public void GetChildItemStyleInputWithBracketsAndAPrefixBindsLiterally()
+    {
+        // A file name with wildcard characters, piped as Get-ChildItem pipes it, together with -Prefix.
+        string root = Directory.CreateTempSubdirectory("hashindexer-literal-").FullName;
+        try
+        {
+            string job = Path.Combine(root, "700");
+            Directory.CreateDirectory(job);
+            string file = Path.Combine(job, "IMG[1].jpg");
+            File.Copy(Sample("100234", "chelsea_copy.jpg"), file);
+            PowerShellResult result = _session.Invoke(
+                "$f = [psobject]::AsPSObject([System.IO.FileInfo]::new($args[0])); $f.PSObject.Properties.Add([psnoteproperty]::new('PSPath', 'Microsoft.PowerShell.Core\\FileSystem::' + $args[0])); $f | Get-ImagePHash -Prefix $args[1]",
+                file, root).ThrowOnErrors();
+            PSObject row = Assert.Single(result.Output);
+            Assert.Equal(file, row.Properties["image_name"].Value);
+            Assert.Equal("700", row.Properties["job_number"].Value);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

@@ -101,4 +101,30 @@ public sealed class S3CmdletTests : IDisposable
         Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
         Assert.Contains("no-such-bucket-here", error.Exception.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SetAwsCredentialShellDefaultsAreUsed()
+    {
+        // AWS.Tools' Set-AWSCredential stores an AWSPSCredentials whose AWSCredentials are internal; this stands in for it.
+        _session.Invoke("$global:StoredAWSCredentials = $args[0]", new StoredCredentialsLikeAwsTools()).ThrowOnErrors();
+        PowerShellResult result = _session.Invoke(
+            $"Get-S3ImageJob -BucketName $args[0] -Prefix $args[1] -EndpointUrl '{_server.S3.ServiceUrl}' -Region us-east-1", S3Server.Bucket, TestBuckets.StandardRootPrefix).ThrowOnErrors();
+        Assert.Equal(_server.Standard.Jobs.Count, result.Output.Count);
+    }
+
+    [Fact]
+    public void KeysThatAreNotImagesAreSkippedNotErrors()
+    {
+        // Get-S3Object returns url.txt files and folder markers too.
+        PowerShellResult result = _session.Invoke(
+            $"$bucket = $args[0]; $args[2] | ForEach-Object {{ [pscustomobject]@{{ BucketName = $bucket; Key = $_ }} }} | Get-ImagePHash -Prefix $args[1] {_server.Connection}",
+            S3Server.Bucket, TestBuckets.StandardRootPrefix, new[] { TestBuckets.Keys.Job1Url, TestBuckets.StandardRootPrefix + "1001/", TestBuckets.Keys.Unicode }).ThrowOnErrors();
+        Assert.Equal(TestBuckets.Keys.Unicode, Assert.Single(result.Output).Properties["image_name"].Value);
+    }
+
+    /// <summary>Shaped like Amazon.PowerShell.Common.AWSPSCredentials: the keys sit behind an internal Credentials property.</summary>
+    public sealed class StoredCredentialsLikeAwsTools
+    {
+        internal Amazon.Runtime.AWSCredentials Credentials { get; } = new Amazon.Runtime.BasicAWSCredentials(S3rverFixture.AccessKey, S3rverFixture.SecretKey);
+    }
 }

@@ -250,6 +250,26 @@ public sealed class UpdateHashIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task ErrorActionStopEndsTheRunButTheEngineFinishesAndReleasesTheLock()
+    {
+        string bucket = await SeedBucketAsync(jobs: 1, perJob: 6);
+        await _server.S3.PutObjectAsync(bucket, RootPrefix + "20000/broken.jpg", [0xFF, 0xD8, 0xFF, 0x00]);
+        string config = WriteConfig(bucket, "erroractionstop", workers: 1);
+
+        // The first failed image turns WriteError into an exception on the pipeline thread.
+        PowerShellResult stopped = _session.Invoke("Update-HashIndex -Config $args[0] -AccessKey S3RVER -SecretKey S3RVER -ErrorAction Stop", config);
+        Assert.True(stopped.Terminating is not null || stopped.Errors.Count > 0);
+        Assert.Empty(stopped.Output);
+
+        // Right after it returns, the engine has finished (the lock is free) and the next run completes.
+        PowerShellResult next = Update(config);
+        Assert.DoesNotContain(next.Errors, e => e.FullyQualifiedErrorId.StartsWith("StateLocked", StringComparison.Ordinal));
+        PSObject summary = next.Output.Single();
+        Assert.Equal((7, 1), (Count(summary, "Total"), Count(summary, "Failed")));
+        Assert.Equal(7, File.ReadAllLines(Path.Combine(_dir, "erroractionstop", "hash_index.csv")).Length);
+    }
+
+    [Fact]
     public async Task WhatIfListsTheWorkAndWritesNothing()
     {
         string bucket = await SeedBucketAsync(jobs: 1, perJob: 3);
