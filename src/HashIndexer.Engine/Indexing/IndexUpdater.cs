@@ -433,7 +433,18 @@ public sealed class IndexUpdater
             {
                 await StateStore.WriteAsync(_config.State.Path, _settings, snapshot, _u._clock.GetUtcNow(), ct).ConfigureAwait(false);
             }
-            bool written = await IndexFile.WriteAsync(_config.Output.Target, _config.Output.FilePath, _schema, snapshot, ct).ConfigureAwait(false);
+            bool written;
+            try
+            {
+                written = await IndexFile.WriteAsync(_config.Output.Target, _config.Output.FilePath, _schema, snapshot, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!final && ex is IOException or UnauthorizedAccessException)
+            {
+                // A reader holding the index open (Excel, Power BI, a virus scanner on Windows) must not abort the run
+                // at a checkpoint: the state is saved, and the index is written again at the next save.
+                _reporter.Warning($"Checkpoint: the index {_config.Output.FilePath} could not be replaced ({ex.Message}); the state is saved and the index will be written at the end of the run.");
+                return (false, snapshot.Length);
+            }
             if (final)
             {
                 _reporter.Verbose(written ? $"Index written: {_config.Output.FilePath} ({snapshot.Length} rows)." : $"Index unchanged: {_config.Output.FilePath} ({snapshot.Length} rows).");
