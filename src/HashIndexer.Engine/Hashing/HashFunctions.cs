@@ -1,4 +1,5 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Runtime.CompilerServices;
 using HashIndexer.Engine.Imaging;
 
 namespace HashIndexer.Engine.Hashing;
@@ -20,6 +21,7 @@ internal static class HashFunctions
     }
 
     /// <summary>phash of pixels already resized to 4n x 4n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PerceptualHash PHashOfResized(ReadOnlySpan<byte> pixels, int n)
     {
         int size = 4 * n;
@@ -97,6 +99,7 @@ internal static class HashFunctions
         return DHashOfResized(p.Bytes, n);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static PerceptualHash DHashOfResized(ReadOnlySpan<byte> px, int n)
     {
         Span<bool> bits = stackalloc bool[n * n];
@@ -116,6 +119,7 @@ internal static class HashFunctions
         return AHashOfResized(p.Bytes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static PerceptualHash AHashOfResized(ReadOnlySpan<byte> px)
     {
         long sum = 0;
@@ -146,6 +150,7 @@ internal static class HashFunctions
         return WHashOfResized(p.Bytes, s, n);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static PerceptualHash WHashOfResized(ReadOnlySpan<byte> px, int s, int n)
     {
         int top = System.Numerics.BitOperations.Log2((uint)s);
@@ -185,6 +190,7 @@ internal static class HashFunctions
     }
 
     /// <summary>bit = value &gt; numpy.median(values) (mean of the two middle values for an even count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static PerceptualHash AboveMedian(ReadOnlySpan<double> values)
     {
         double[] sorted = values.ToArray();
@@ -284,6 +290,7 @@ internal static class Haar
         return x;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] InverseAxis1(double[] lo, double[] hi, int size)
     {
         int cols = size * 2;

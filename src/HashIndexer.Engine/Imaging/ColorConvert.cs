@@ -21,6 +21,7 @@ internal static class ColorConvert
     }
 
     /// <summary>Pillow's RGBa to RGBA (rgba2rgbA), then L of the colour channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UnpremultipliedLuma(ReadOnlySpan<byte> rgba, Span<byte> dst)
     {
         for (int i = 0, q = 0; i < dst.Length; i++, q += 4)
@@ -38,6 +39,7 @@ internal static class ColorConvert
     }
 
     /// <summary>L of RGBA pixels (alpha ignored) into bytes, vectorised (the same integer formula as <see cref="Luma"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LumaBytes(ReadOnlySpan<byte> rgba, Span<byte> dst)
     {
         int n = Math.Min(dst.Length, rgba.Length / 4);
@@ -73,6 +75,7 @@ internal static class ColorConvert
     }
 
     /// <summary>L of RGBA pixels (alpha ignored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LumaOf(ReadOnlySpan<byte> rgba, Span<byte> dst)
     {
         for (int i = 0, q = 0; i < dst.Length; i++, q += 4)

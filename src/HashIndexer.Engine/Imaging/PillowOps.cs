@@ -1,4 +1,5 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Runtime.CompilerServices;
 using System.Globalization;
 
 namespace HashIndexer.Engine.Imaging;
@@ -7,6 +8,7 @@ namespace HashIndexer.Engine.Imaging;
 internal static class PillowOps
 {
     /// <summary>Image.rotate(angle, resample=BICUBIC): affine transform about the centre, same size, fill 0 (Geometry.c).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PixelImage Rotate(PixelImage src, double angleDegrees)
     {
         int w = src.Width, h = src.Height;
@@ -67,6 +69,7 @@ internal static class PillowOps
     private static double PyRound15(double x)
         => double.Parse(x.ToString("F15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte BicubicFilter8(ReadOnlySpan<byte> im, int w, int h, double xin, double yin)
     {
         if (xin < 0.0 || xin >= w || yin < 0.0 || yin >= h)
@@ -137,6 +140,7 @@ internal static class PillowOps
     }
 
     /// <summary>ImageEnhance.Contrast's degenerate value: int(mean + 0.5) of the L histogram.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ContrastMean(PixelImage src)
     {
         long sum = 0;
@@ -149,6 +153,7 @@ internal static class PillowOps
     }
 
     /// <summary>Image.blend(constant image of <paramref name="baseValue"/>, img, alpha) (ImagingBlend, float alpha).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PixelImage Blend(PixelImage src, int baseValue, float alpha)
     {
         var dst = new PixelImage(src.Width, src.Height, PixelLayout.Gray8, PillowMode.L);

@@ -1,4 +1,5 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 
 namespace HashIndexer.Engine.Imaging;
@@ -208,6 +209,7 @@ internal sealed class ResampleCoefficients
         => Compute(inSize, outSize, filter, in0, in1);
 
     /// <summary>Pillow 9.4 precompute_coeffs; the box (in0, in1) defaults to (0, inSize).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ResampleCoefficients Compute(int inSize, int outSize, ResampleFilter filter, float in0 = 0f, float? in1Arg = null)
     {
         float in1 = in1Arg ?? inSize;

@@ -115,6 +115,7 @@ internal static class Resampler
     }
 
     /// <summary>Pillow's 32-bit path for mode I (double weights, ROUND_UP after each pass), then clip to L.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PixelImage ResizeInt32ToL(in ImageView src, int width, int height, ResampleFilter filter)
     {
         var result = new PixelImage(width, height, PixelLayout.Gray8, PillowMode.L);
@@ -192,6 +193,7 @@ internal static class Resampler
         return v < 0 ? (byte)0 : v > 255 ? (byte)255 : (byte)v;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Horizontal1(ReadOnlySpan<int> row, ResampleCoefficients c, Span<byte> dst)
     {
         int[] k = c.Fixed1;
@@ -226,6 +228,7 @@ internal static class Resampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Horizontal4(ReadOnlySpan<int> row, ResampleCoefficients c, Span<byte> dst)
     {
         int[] k = c.Fixed4;
@@ -273,6 +276,7 @@ internal static class Resampler
     }
 
     /// <summary>Horizontal pass reading bytes directly (AVX2 zero-extending loads), for 1 or 4 channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void HorizontalBytes(ReadOnlySpan<byte> row, ResampleCoefficients c, Span<byte> dst, int ch)
     {
         int[] k = ch == 1 ? c.Fixed1 : c.Fixed4;
@@ -327,6 +331,7 @@ internal static class Resampler
     /// set (same width) a copy. <paramref name="scratch"/> holds at least row.Length + 16 ints (used without AVX2).
     /// Same integer sums as <see cref="Resize(in ImageView, ChannelRead, int, int, ResampleFilter, PillowMode)"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void HorizontalRow(ReadOnlySpan<byte> row, ResampleCoefficients? hor, Span<byte> dst, int ch, int[] scratch)
     {
         if (hor is null)
@@ -357,6 +362,7 @@ internal static class Resampler
     /// (<see cref="ResampleCoefficients.Split16"/>): the same 32-bit sums as <see cref="HorizontalBytes"/>.
     /// Reads up to 15 bytes past a window's last tap (with zero weight): the row must have 16 readable bytes after its end.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void HorizontalSplit16(ReadOnlySpan<byte> rowWithPadding, ResampleCoefficients c, Span<byte> dst)
     {
         short[] k = c.Split16;
@@ -390,10 +396,12 @@ internal static class Resampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Vertical(PixelImage temp, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
         => Vertical(temp, 0, yFirst, c, result, ch);
 
     /// <summary>The vertical pass from the rows of <paramref name="temp"/> that start at row <paramref name="tempFirstRow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Vertical(PixelImage temp, int tempFirstRow, int yFirst, ResampleCoefficients c, PixelImage result, int ch)
     {
         int n = result.Width * ch;
@@ -427,6 +435,7 @@ internal static class Resampler
     }
 
     /// <summary>acc[i] += src[i] * k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MultiplyAdd(ReadOnlySpan<byte> src, int k, Span<int> acc)
     {
         int i = 0;
@@ -450,6 +459,7 @@ internal static class Resampler
     }
 
     /// <summary>Reads row <paramref name="y"/> of the view as integer channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void LoadRow(in ImageView v, ChannelRead read, int y, Span<int> dst)
     {
         byte[] b = v.Image.Buffer;
@@ -526,6 +536,7 @@ internal static class Resampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LoadRowInt32(in ImageView v, int y, Span<int> dst)
     {
         byte[] b = v.Image.Buffer;
@@ -536,6 +547,7 @@ internal static class Resampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void WidenBytes(ReadOnlySpan<byte> src, Span<int> dst)
     {
         int i = 0;
@@ -556,6 +568,7 @@ internal static class Resampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LumaRow(ReadOnlySpan<byte> rgba, Span<int> dst)
     {
         int n = Math.Min(dst.Length, rgba.Length / 4);
@@ -590,6 +603,7 @@ internal static class Resampler
     /// Pillow's NEAREST resize (ImagingScaleAffine): source coordinates accumulate the scale step in double,
     /// starting from half a step, and truncate.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static PixelImage Nearest(in ImageView src, ChannelRead read, int width, int height, PixelLayout layout, PillowMode mode)
     {
         int ch = ImageView.Channels(read);

@@ -1,4 +1,5 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -98,6 +99,7 @@ internal sealed class RowResizer : IDisposable
     /// Source row <paramref name="y"/> (only rows for which <see cref="Wants"/> is true): 1 byte a pixel (Gray, Luma)
     /// or 4 (Rgba), followed by <see cref="RowPadding"/> readable bytes (any values).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRow(int y, ReadOnlySpan<byte> rowWithPadding)
     {
         ObjectDisposedException.ThrowIf(_results[0] is null, this);
@@ -120,6 +122,7 @@ internal sealed class RowResizer : IDisposable
     private Span<byte> TempRow(int plane, int y)
         => _temp is null ? _results[plane]!.Row(y) : _temp.Row((plane * _rows) + y - FirstRow);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HorizontalPlane(ReadOnlySpan<byte> rowWithPadding, Span<byte> dst)
     {
         if (_split16)
@@ -133,6 +136,7 @@ internal sealed class RowResizer : IDisposable
     }
 
     /// <summary>RGBA pixels to R, G and B planes (alpha dropped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Deinterleave(ReadOnlySpan<byte> rgba, Span<byte> r, Span<byte> g, Span<byte> b)
     {
         int n = r.Length;
@@ -169,6 +173,7 @@ internal sealed class RowResizer : IDisposable
     /// The resized image (owned by the caller) once every wanted row has been added: mode L; for an Rgba read, the L
     /// (Pillow's convert('L')) of the resized RGB.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public PixelImage Finish()
     {
         ObjectDisposedException.ThrowIf(_results[0] is null, this);

@@ -342,7 +342,7 @@ public sealed class IndexUpdater
             {
                 ReadOnlyMemory<byte> bytes = await _u._source.ReadAsync(img, ct).ConfigureAwait(false);
                 errorId = "ImageHashFailed";
-                ImageHashResult r = _u._hash(bytes, request, ct);
+                ImageHashResult r = await Pipeline.CpuGate.RunAsync(() => _u._hash(bytes, request, ct), ct).ConfigureAwait(false);
                 IndexEntry e = ToEntry(img, r);
                 lock (_gate)
                 {

@@ -154,7 +154,8 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
             try
             {
                 LoadedImage image = await input.LoadAsync(ct).ConfigureAwait(false);
-                return new HashOutcome(input, image, s_hasher.Hash(image.Bytes, request, ct), null);
+                ImageHashResult result = await CpuGate.RunAsync(() => s_hasher.Hash(image.Bytes, request, ct), ct).ConfigureAwait(false);
+                return new HashOutcome(input, image, result, null);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
