@@ -18,6 +18,7 @@ internal sealed class RunReporterQueue : IRunReporter, IDisposable
 {
     private readonly BlockingCollection<Action<HashIndexerCmdlet>> _messages = new();
     private readonly Dictionary<string, int> _activityIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _lastProgress = new(StringComparer.Ordinal);
     private readonly int _firstActivityId;
 
     /// <param name="firstActivityId">Progress activity ids start here: stable per activity name, so bars update in place.</param>
@@ -29,6 +30,15 @@ internal sealed class RunReporterQueue : IRunReporter, IDisposable
 
     public void Progress(string activity, string status, long current, long total)
     {
+        // The engine reports every image; a host keeps every progress record it is given, so at most about
+        // four per second per activity are passed on (and always the last one, which completes the bar).
+        long now = Environment.TickCount64;
+        bool last = total > 0 && current >= total;
+        if (!last && _lastProgress.TryGetValue(activity, out long previous) && now - previous < 250)
+        {
+            return;
+        }
+        _lastProgress[activity] = now;
         Post(c =>
         {
             var record = new ProgressRecord(ActivityId(activity), activity, status)
