@@ -11,6 +11,10 @@ using System.Management.Automation.Runspaces;
 string manifest = args[0];
 string config = args[1];
 int throttle = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
+// "phases": run with -Verbose and note when the run's own messages arrive (state loaded, jobs found, images listed,
+// index saved), to split the time into phases. The messages pass through the cmdlet's reporter queue, so each time is
+// when the pipeline thread wrote it (a few ms late at most).
+bool phases = args.Length > 3 && args[3] == "phases";
 
 var total = Stopwatch.StartNew();
 using Runspace runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
@@ -25,9 +29,25 @@ double importSeconds = total.Elapsed.TotalSeconds;
 using PowerShell ps = PowerShell.Create();
 ps.Runspace = runspace;
 string script = "Update-HashIndex -Config $args[0] -AccessKey S3RVER -SecretKey S3RVER -Region us-east-1"
-    + (throttle > 0 ? " -ThrottleLimit " + throttle.ToString(CultureInfo.InvariantCulture) : "");
+    + (throttle > 0 ? " -ThrottleLimit " + throttle.ToString(CultureInfo.InvariantCulture) : "")
+    + (phases ? " -Verbose" : "");
 ps.AddScript(script).AddArgument(config);
 var run = Stopwatch.StartNew();
+var marks = new Dictionary<string, double>(StringComparer.Ordinal);
+ps.Streams.Verbose.DataAdded += (_, e) =>
+{
+    string m = ps.Streams.Verbose[e.Index].Message;
+    string? mark = m.StartsWith("Loaded state", StringComparison.Ordinal) || m.StartsWith("No state", StringComparison.Ordinal) ? "state_loaded"
+        : m.StartsWith("Found ", StringComparison.Ordinal) ? "jobs_found"
+        : m.StartsWith("Listed ", StringComparison.Ordinal) ? "images_listed"
+        : m.StartsWith("Index written", StringComparison.Ordinal) || m.StartsWith("Index unchanged", StringComparison.Ordinal) ? "saved"
+        : m.StartsWith("Done in", StringComparison.Ordinal) ? "done"
+        : null;
+    if (mark is not null)
+    {
+        marks.TryAdd(mark, run.Elapsed.TotalSeconds);
+    }
+};
 PSObject summary;
 try
 {
@@ -49,5 +69,5 @@ double duration = ((TimeSpan)summary.Properties["Duration"].Value).TotalSeconds;
 using Process self = Process.GetCurrentProcess();
 self.Refresh();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"import_s\":{importSeconds:0.000},\"run_s\":{runSeconds:0.000},\"duration_s\":{duration:0.000},\"total\":{Count("Total")},\"new\":{Count("New")},\"changed\":{Count("Changed")},\"unchanged\":{Count("Unchanged")},\"failed\":{Count("Failed")},\"peak_ws_mb\":{self.PeakWorkingSet64 / 1048576.0:0.0},\"errors\":{ps.Streams.Error.Count}}}"));
+    $"{{\"import_s\":{importSeconds:0.000},\"run_s\":{runSeconds:0.000},\"duration_s\":{duration:0.000},\"total\":{Count("Total")},\"new\":{Count("New")},\"changed\":{Count("Changed")},\"unchanged\":{Count("Unchanged")},\"failed\":{Count("Failed")},\"peak_ws_mb\":{self.PeakWorkingSet64 / 1048576.0:0.0},\"errors\":{ps.Streams.Error.Count},\"progress_records\":{ps.Streams.Progress.Count},\"phases\":\"{string.Join(' ', marks.Select(kv => $"{kv.Key}={kv.Value:0.00}"))}\"}}"));
 return ps.Streams.Error.Count == 0 ? 0 : 1;

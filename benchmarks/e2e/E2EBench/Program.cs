@@ -212,6 +212,7 @@ internal static class Bench
         s_seedIndexer = Path.Combine(TestSupportPaths.Shared, "tools", "seed_indexer.py");
         s_work = Path.Combine(data, "runs");
         int reps = o.Int("reps", 3);
+        s_phases = o.Flag("phases");
         int[] workers = o.Ints("workers", "1,4,16");
         int latencyMs = o.Int("latency-ms", 30);
         int[] latencyWorkers = o.Ints("latency-workers", "1,4,16");
@@ -259,6 +260,32 @@ internal static class Bench
             });
             await CorpusAsync($"corpus jobs, +{latencyMs} ms/request", proxy.ServiceUrl, latencyWorkers, reps, corpusImages);
             Log($"proxy forwarded {proxy.Requests} requests");
+        }
+        if (only.Contains("fast", StringComparison.Ordinal))
+        {
+            // HashIndexer's own `hashing.decode: fast` (scaled JPEG decode; not the original's exact hashes), ours only.
+            for (int rep = 1; rep <= reps; rep++)
+            {
+                foreach (int w in workers)
+                {
+                    string dir = RunDir($"corpus-fast-{w}");
+                    Ours("corpus jobs, direct, HashIndexer with hashing.decode: fast", WriteConfig(dir, "corpus-jobs", server.ServiceUrl, w, "fast"), w, rep);
+                }
+            }
+        }
+        if (only.Contains("tc0", StringComparison.Ordinal))
+        {
+            // The same runs with the JIT's tiering off (everything compiled optimised at first call): how much of a cold
+            // run is tier-0 code and on-stack replacement in the decoder and hash loops. Ours only.
+            for (int rep = 1; rep <= reps; rep++)
+            {
+                foreach (int w in workers)
+                {
+                    string dir = RunDir($"corpus-tc0-{w}");
+                    Ours("corpus jobs, direct, HashIndexer with DOTNET_TieredCompilation=0", WriteConfig(dir, "corpus-jobs", server.ServiceUrl, w), w, rep,
+                        new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" });
+                }
+            }
         }
         if (only.Contains("breakdown", StringComparison.Ordinal))
         {
@@ -379,7 +406,7 @@ internal static class Bench
     }
 
     /// <summary>The original tool's main_config.yaml keys (both tools read the same file), absolute output paths.</summary>
-    private static string WriteConfig(string dir, string bucket, string endpoint, int workers)
+    private static string WriteConfig(string dir, string bucket, string endpoint, int workers, string? decode = null)
     {
         string path = Path.Combine(dir, "main_config.yaml");
         File.WriteAllText(path, $"""
@@ -396,7 +423,7 @@ internal static class Bench
               resize:
                 width: 256
                 height: 256
-              workers: {workers}
+              workers: {workers}{(decode is null ? "" : "\n  decode: " + decode)}
             output:
               target: local_csv
               path: {Path.Combine(dir, "out", "hash_index")}
@@ -407,9 +434,11 @@ internal static class Bench
         return path;
     }
 
-    private static Sample Ours(string scenario, string config, int workers, int rep)
+    private static bool s_phases;
+
+    private static Sample Ours(string scenario, string config, int workers, int rep, Dictionary<string, string>? env = null)
     {
-        (int code, string output, double wall, double rss) = RunProcess("dotnet", [s_host, s_manifest, config, workers.ToString(CultureInfo.InvariantCulture)], null);
+        (int code, string output, double wall, double rss) = RunProcess("dotnet", [s_host, s_manifest, config, workers.ToString(CultureInfo.InvariantCulture), s_phases ? "phases" : "-"], null, env);
         string json = output.Split('\n').LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"CmdletHost failed ({code}): {output}");
         using JsonDocument doc = JsonDocument.Parse(json);
         JsonElement r = doc.RootElement;
@@ -417,7 +446,7 @@ internal static class Bench
         int hashed = r.GetProperty("new").GetInt32() + r.GetProperty("changed").GetInt32() - failed;
         var s = new Sample(scenario, "HashIndexer (Update-HashIndex)", workers, rep, wall, r.GetProperty("run_s").GetDouble(), rss,
             r.GetProperty("total").GetInt32(), hashed, failed,
-            $"import {r.GetProperty("import_s").GetDouble():0.00}s; host peak WS {r.GetProperty("peak_ws_mb").GetDouble():0}MB" + (code != 0 ? $"; exit {code}: {Trim(output)}" : ""));
+            $"import {r.GetProperty("import_s").GetDouble():0.00}s; host peak WS {r.GetProperty("peak_ws_mb").GetDouble():0}MB; {(r.TryGetProperty("progress_records", out JsonElement pr) ? pr.GetInt32() : -1)} progress records; phases {(r.TryGetProperty("phases", out JsonElement ph) ? ph.GetString() : "")}" + (code != 0 ? $"; exit {code}: {Trim(output)}" : ""));
         return Record(s);
     }
 
@@ -501,14 +530,15 @@ internal static class Bench
                 using JsonDocument doc = JsonDocument.Parse(json);
                 JsonElement r = doc.RootElement;
                 int n = r.GetProperty("images").GetInt32();
-                foreach (string part in new[] { "list_s", "download_s", "hash_s", "hash_cores_s" })
+                foreach (string part in new[] { "list_s", "download_s", "hash_s", "hash_warm_s", "hash_cores_s" })
                 {
                     Record(new Sample(scenario + " (engine, each stage alone)", part switch
                     {
                         "list_s" => "stage: list jobs + url.txt + objects",
                         "download_s" => "stage: download every image",
-                        "hash_s" => "stage: hash every image (bytes in memory), `workers` threads",
-                        _ => "stage: hash every image (bytes in memory), min(workers, cores) threads",
+                        "hash_s" => "stage: hash every image (bytes in memory), `workers` threads, first pass (cold JIT)",
+                        "hash_warm_s" => "stage: hash every image, `workers` threads, second pass (warm)",
+                        _ => "stage: hash every image, min(workers, cores) threads, third pass (warm)",
                     }, w, rep, wall, r.GetProperty(part).GetDouble(), rss, n, part.StartsWith("hash", StringComparison.Ordinal) ? n : 0, 0, $"{r.GetProperty("mb").GetDouble():0.0} MB"));
                 }
             }
@@ -551,7 +581,7 @@ internal static class Bench
     }
 
     /// <summary>Runs a child under GNU time: exit code, stdout+stderr, wall seconds (stopwatch), max RSS in MB.</summary>
-    public static (int Code, string Output, double Wall, double MaxRssMb) RunProcess(string file, IEnumerable<string> args, string? cwd)
+    public static (int Code, string Output, double Wall, double MaxRssMb) RunProcess(string file, IEnumerable<string> args, string? cwd, Dictionary<string, string>? env = null)
     {
         string timeFile = Path.Combine(Path.GetTempPath(), "e2e-time-" + Guid.NewGuid().ToString("N")[..8]);
         var start = new ProcessStartInfo("/usr/bin/time") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -568,6 +598,10 @@ internal static class Bench
         start.Environment["AWS_DEFAULT_REGION"] = S3rverFixture.Region;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment.Remove("AWS_PROFILE");
+        foreach (var kv in env ?? [])
+        {
+            start.Environment[kv.Key] = kv.Value;
+        }
         var watch = Stopwatch.StartNew();
         using Process p = Process.Start(start)!;
         Task<string> err = p.StandardError.ReadToEndAsync();
@@ -736,36 +770,33 @@ internal static class Children
         double download = watch.Elapsed.TotalSeconds;
         long total = bytes.Sum(b => (long)b.Length);
 
+        // Hashing alone (no S3): first pass in this process (cold: the JIT compiles the decoder and hash code while
+        // it runs, as in every Update-HashIndex process), then warm passes with `workers` threads and with
+        // min(workers, cores) threads (CPU-bound work: threads beyond the cores only add contention and memory).
         var hasher = new ImageHasher();
-        watch.Restart();
         int failed = 0;
-        Parallel.ForEach(bytes, new ParallelOptions { MaxDegreeOfParallelism = workers }, b =>
+        double HashPass(int threads)
         {
-            try
+            var w = Stopwatch.StartNew();
+            Parallel.ForEach(bytes, new ParallelOptions { MaxDegreeOfParallelism = threads }, b =>
             {
-                hasher.Hash(b, request);
-            }
-            catch (Exception)
-            {
-                Interlocked.Increment(ref failed);
-            }
-        });
-        double hash = watch.Elapsed.TotalSeconds;
-
-        // The same hashing with only as many threads as cores (CPU-bound work; more threads only add contention).
-        watch.Restart();
-        Parallel.ForEach(bytes, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(workers, Environment.ProcessorCount) }, b =>
-        {
-            try
-            {
-                hasher.Hash(b, request);
-            }
-            catch (Exception)
-            {
-            }
-        });
-        double hashCores = watch.Elapsed.TotalSeconds;
-        Console.WriteLine(Json(("list_s", list), ("download_s", download), ("hash_s", hash), ("hash_cores_s", hashCores), ("images", images.Count), ("mb", total / 1e6), ("failed", failed)));
+                try
+                {
+                    hasher.Hash(b, request);
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            });
+            return w.Elapsed.TotalSeconds;
+        }
+        int cores = Math.Min(workers, Environment.ProcessorCount);
+        double hash = HashPass(workers);
+        double hashWarm = HashPass(workers);
+        double hashCores = HashPass(cores);
+        failed /= 3;
+        Console.WriteLine(Json(("list_s", list), ("download_s", download), ("hash_s", hash), ("hash_warm_s", hashWarm), ("hash_cores_s", hashCores), ("images", images.Count), ("mb", total / 1e6), ("failed", failed)));
         return 0;
     }
 }
