@@ -470,7 +470,7 @@ internal static class Bench
         {
             s_samples.Add(s);
         }
-        s_raw?.WriteLine(string.Join(',', s.Scenario.Replace(',', ';'), s.Tool, s.Workers, s.Rep, s.WallSeconds.ToString("0.000"), s.ToolSeconds.ToString("0.000"),
+        s_raw?.WriteLine(string.Join(',', s.Scenario.Replace(',', ';'), "\"" + s.Tool + "\"", s.Workers, s.Rep, s.WallSeconds.ToString("0.000"), s.ToolSeconds.ToString("0.000"),
             s.MaxRssMb.ToString("0.0"), s.Listed, s.Hashed, s.Failed, "\"" + s.Note.Replace('"', '\'') + "\""));
         Log($"{s.Scenario} | {s.Tool} x{s.Workers} #{s.Rep}: tool {s.ToolSeconds:0.00}s wall {s.WallSeconds:0.00}s rss {s.MaxRssMb:0}MB listed {s.Listed} hashed {s.Hashed} failed {s.Failed} {s.Note} (load {Load()})");
         return s;
