@@ -1,0 +1,73 @@
+// One Update-HashIndex run through the real PowerShell engine, as a user runs it:
+//   Import-Module ./HashIndexer.psd1; Update-HashIndex -Config x.yaml -AccessKey S3RVER -SecretKey S3RVER [-ThrottleLimit N]
+// Usage: CmdletHost <manifest> <config.yaml> [throttle-limit, 0 = the config's workers]
+// Prints one JSON line: seconds to import the module, seconds of the Update-HashIndex call, its summary, and this
+// process's peak working set (the host process: engine, module, AWS SDK, PowerShell).
+using System.Diagnostics;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+string manifest = args[0];
+string config = args[1];
+int throttle = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
+// "phases": run with -Verbose and note when the run's own messages arrive (state loaded, jobs found, images listed,
+// index saved), to split the time into phases. The messages pass through the cmdlet's reporter queue, so each time is
+// when the pipeline thread wrote it (a few ms late at most).
+bool phases = args.Length > 3 && args[3] == "phases";
+
+var total = Stopwatch.StartNew();
+using Runspace runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+runspace.Open();
+using (PowerShell import = PowerShell.Create())
+{
+    import.Runspace = runspace;
+    import.AddScript("Import-Module $args[0] -ErrorAction Stop").AddArgument(manifest).Invoke();
+}
+double importSeconds = total.Elapsed.TotalSeconds;
+
+using PowerShell ps = PowerShell.Create();
+ps.Runspace = runspace;
+string script = "Update-HashIndex -Config $args[0] -AccessKey S3RVER -SecretKey S3RVER -Region us-east-1"
+    + (throttle > 0 ? " -ThrottleLimit " + throttle.ToString(CultureInfo.InvariantCulture) : "")
+    + (phases ? " -Verbose" : "");
+ps.AddScript(script).AddArgument(config);
+var run = Stopwatch.StartNew();
+var marks = new Dictionary<string, double>(StringComparer.Ordinal);
+ps.Streams.Verbose.DataAdded += (_, e) =>
+{
+    string m = ps.Streams.Verbose[e.Index].Message;
+    string? mark = m.StartsWith("Loaded state", StringComparison.Ordinal) || m.StartsWith("No state", StringComparison.Ordinal) ? "state_loaded"
+        : m.StartsWith("Found ", StringComparison.Ordinal) ? "jobs_found"
+        : m.StartsWith("Listed ", StringComparison.Ordinal) ? "images_listed"
+        : m.StartsWith("Index written", StringComparison.Ordinal) || m.StartsWith("Index unchanged", StringComparison.Ordinal) ? "saved"
+        : m.StartsWith("Done in", StringComparison.Ordinal) ? "done"
+        : null;
+    if (mark is not null)
+    {
+        marks.TryAdd(mark, run.Elapsed.TotalSeconds);
+    }
+};
+PSObject summary;
+try
+{
+    summary = ps.Invoke().Single();
+}
+catch (RuntimeException ex)
+{
+    Console.Error.WriteLine("ERROR: " + ex.Message);
+    return 1;
+}
+double runSeconds = run.Elapsed.TotalSeconds;
+foreach (ErrorRecord e in ps.Streams.Error.Take(5))
+{
+    Console.Error.WriteLine("ERROR: " + e);
+}
+
+int Count(string name) => (int)summary.Properties[name].Value;
+double duration = ((TimeSpan)summary.Properties["Duration"].Value).TotalSeconds;
+using Process self = Process.GetCurrentProcess();
+self.Refresh();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{{\"import_s\":{importSeconds:0.000},\"run_s\":{runSeconds:0.000},\"duration_s\":{duration:0.000},\"total\":{Count("Total")},\"new\":{Count("New")},\"changed\":{Count("Changed")},\"unchanged\":{Count("Unchanged")},\"failed\":{Count("Failed")},\"peak_ws_mb\":{self.PeakWorkingSet64 / 1048576.0:0.0},\"errors\":{ps.Streams.Error.Count},\"progress_records\":{ps.Streams.Progress.Count},\"phases\":\"{string.Join(' ', marks.Select(kv => $"{kv.Key}={kv.Value:0.00}"))}\"}}"));
+return ps.Streams.Error.Count == 0 ? 0 : 1;
