@@ -30,6 +30,7 @@ public sealed partial class S3rverFixture : IAsyncLifetime, IAsyncDisposable
     private Process? _process;
     private AmazonS3Client? _client;
     private int _disposed;
+    private bool _keepData;
 
     /// <summary>The port s3rver listens on (valid after <see cref="InitializeAsync"/>).</summary>
     public int Port { get; private set; }
@@ -38,15 +39,27 @@ public sealed partial class S3rverFixture : IAsyncLifetime, IAsyncDisposable
     public string ServiceUrl => $"http://127.0.0.1:{Port}";
 
     /// <summary>Where s3rver keeps buckets and objects (one folder per bucket, files named key._S3rver_object).</summary>
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "hashindexer-s3rver-" + Guid.NewGuid().ToString("N")[..12]);
+    public string DataDirectory { get; private init; } = Path.Combine(Path.GetTempPath(), "hashindexer-s3rver-" + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>The node process's id (for logs).</summary>
+    public int ProcessId => _process?.Id ?? 0;
 
     /// <summary>A client for seeding and checking, created on first use (direct to s3rver, not through any proxy).</summary>
     public AmazonS3Client Client => _client ??= CreateClient();
 
     /// <summary>Starts a server; the caller disposes it.</summary>
-    public static async Task<S3rverFixture> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<S3rverFixture> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(new S3rverFixture(), cancellationToken);
+
+    /// <summary>
+    /// Starts a server on <paramref name="dataDirectory"/>, which is kept when the server stops: benchmarks seed a large
+    /// bucket once and reuse it across runs.
+    /// </summary>
+    public static Task<S3rverFixture> StartAsync(string dataDirectory, CancellationToken cancellationToken = default) =>
+        StartAsync(new S3rverFixture { DataDirectory = Path.GetFullPath(dataDirectory), _keepData = true }, cancellationToken);
+
+    private static async Task<S3rverFixture> StartAsync(S3rverFixture fixture, CancellationToken cancellationToken)
     {
-        var fixture = new S3rverFixture();
         try
         {
             await fixture.StartCoreAsync(cancellationToken);
@@ -198,7 +211,7 @@ public sealed partial class S3rverFixture : IAsyncLifetime, IAsyncDisposable
         }
         try
         {
-            if (Directory.Exists(DataDirectory))
+            if (!_keepData && Directory.Exists(DataDirectory))
             {
                 Directory.Delete(DataDirectory, recursive: true);
             }

@@ -122,71 +122,6 @@ internal static class S3
     }
 }
 
-/// <summary>s3rver (tests/s3rver/start.js) on a data folder that is kept between runs, unlike S3rverFixture's.</summary>
-internal sealed partial class S3rverProcess : IAsyncDisposable
-{
-    private Process _process = null!;
-
-    public string ServiceUrl { get; private set; } = "";
-
-    public static async Task<S3rverProcess> StartAsync(string dataDirectory)
-    {
-        string dir = TestSupportPaths.S3rverDirectory;
-        if (!File.Exists(Path.Combine(dir, "node_modules", "s3rver", "package.json")))
-        {
-            throw new InvalidOperationException($"Run `npm ci --prefix {dir}` first.");
-        }
-        Directory.CreateDirectory(dataDirectory);
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = dir,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(dir, "start.js"));
-        start.ArgumentList.Add(dataDirectory);
-        start.ArgumentList.Add("0");
-        start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
-        var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var p = new Process { StartInfo = start };
-        p.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null && Listening().Match(e.Data) is { Success: true } m)
-            {
-                ready.TrySetResult(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-            }
-        };
-        p.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine("s3rver: " + e.Data);
-            }
-        };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        int port = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new S3rverProcess { _process = p, ServiceUrl = $"http://127.0.0.1:{port}" };
-    }
-
-    public int ProcessId => _process.Id;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
-
-    [GeneratedRegex(@"S3rver listening on [^\s]+:(\d+)")]
-    private static partial Regex Listening();
-}
 
 internal sealed record Sample(string Scenario, string Tool, int Workers, int Rep, double WallSeconds, double ToolSeconds, double MaxRssMb,
     int Listed, int Hashed, int Failed, string Note = "");
@@ -236,7 +171,7 @@ internal static class Bench
                 Directory.Delete(Path.Combine(storeDir, bucket), recursive: true);
             }
         }
-        await using S3rverProcess server = await S3rverProcess.StartAsync(storeDir);
+        await using S3rverFixture server = await S3rverFixture.StartAsync(storeDir);
         Log($"s3rver {server.ServiceUrl} (pid {server.ProcessId})");
         using AmazonS3Client client = S3.Client(server.ServiceUrl);
 
