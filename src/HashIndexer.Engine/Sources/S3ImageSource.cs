@@ -35,6 +35,7 @@ public sealed class S3ImageSource : IImageSource
     private readonly S3RetryPolicy _retry;
     private readonly S3ConnectionInfo _info;
     private readonly S3ImageSourceOptions _options;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<ImageJob>> _describedJobs = new(StringComparer.Ordinal);
 
     public S3ImageSource(S3Connection connection, string bucket, string? rootPrefix, S3ImageSourceOptions? options = null)
         : this(connection.Client, connection.Retry, connection.Info, bucket, rootPrefix, options)
@@ -209,7 +210,7 @@ public sealed class S3ImageSource : IImageSource
         ImageJob? job = null;
         if (JobPrefixFor(key) is { } jobPrefix)
         {
-            job = await ReadJobAsync(jobPrefix, cancellationToken).ConfigureAwait(false);
+            job = await DescribedJobAsync(jobPrefix, cancellationToken).ConfigureAwait(false);
         }
         return new ImageObject(key, job, UnquoteETag(head.ETag), head.ContentLength, ToUtc(head.LastModified), location);
     }
@@ -223,6 +224,24 @@ public sealed class S3ImageSource : IImageSource
         ArgumentNullException.ThrowIfNull(uri);
         var source = new S3ImageSource(connection, uri.Bucket, rootPrefix);
         return await source.DescribeAsync(uri.Key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The job of described keys, read once per job folder: objects piped one by one (Get-S3Object) mostly share a
+    /// few jobs, and each would otherwise fetch its job's url.txt again. A failed read is not kept.
+    /// </summary>
+    private async Task<ImageJob> DescribedJobAsync(string prefix, CancellationToken cancellationToken)
+    {
+        Task<ImageJob> read = _describedJobs.GetOrAdd(prefix, p => ReadJobAsync(p, cancellationToken));
+        try
+        {
+            return await read.ConfigureAwait(false);
+        }
+        catch
+        {
+            _describedJobs.TryRemove(new KeyValuePair<string, Task<ImageJob>>(prefix, read));
+            throw;
+        }
     }
 
     /// <summary>Cancels fetches still in flight and observes them, so none is left unobserved when a listing ends early.</summary>
