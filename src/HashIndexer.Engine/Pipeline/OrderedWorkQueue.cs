@@ -38,21 +38,6 @@ public sealed class OrderedWorkQueue<TResult> : IDisposable
         _pending.Enqueue(RunAsync(work));
     }
 
-    /// <summary>Queues synchronous, CPU-bound work.</summary>
-    public void Submit(Func<CancellationToken, TResult> work)
-    {
-        Submit(ct => Task.FromResult(work(ct)));
-    }
-
-    /// <summary>Results whose turn has come and that are finished, without waiting.</summary>
-    public IEnumerable<TResult> TakeCompleted()
-    {
-        while (_pending.Count > 0 && _pending.Peek().IsCompleted)
-        {
-            yield return _pending.Dequeue().GetAwaiter().GetResult();
-        }
-    }
-
     /// <summary>
     /// Results to write now: finished ones in order, plus (blocking) the oldest ones while the queue is
     /// over its bound. Call after every Submit.

@@ -39,9 +39,6 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         }
     }
 
-    /// <summary>The private context, for diagnostics and tests (e.g. <c>[HashIndexer.Loading.ModuleInitializer]::LoadContextName</c>).</summary>
-    public static string? LoadContextName => s_loadContext?.Name;
-
     /// <inheritdoc />
     public void OnImport() => Register();
 
