@@ -67,7 +67,6 @@ public sealed class UpdateHashIndexCommand : S3AwareCmdlet
             OutputPath = OutputPath,
             StatePath = StatePath,
             ThrottleLimit = ThrottleLimit,
-            EndpointUrl = EndpointUrl,
         });
         bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && ((SwitchParameter)w).IsPresent;
         if (!whatIf && !ShouldProcess(config.Output.FilePath, "Update the hash index"))
