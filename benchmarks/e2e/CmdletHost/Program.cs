@@ -17,6 +17,10 @@ int throttle = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture
 bool phases = args.Length > 3 && args[3] == "phases";
 
 var total = Stopwatch.StartNew();
+// JIT work of this process, to tell warm-up from steady work: methods compiled and time spent compiling.
+(long Methods, TimeSpan Time) Jit() => (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+var jitStart = Jit();
+using JitBreakdown? breakdown = Environment.GetEnvironmentVariable("HOST_JIT_BREAKDOWN") == "1" ? new JitBreakdown() : null;
 using Runspace runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
 runspace.Open();
 using (PowerShell import = PowerShell.Create())
@@ -25,6 +29,8 @@ using (PowerShell import = PowerShell.Create())
     import.AddScript("Import-Module $args[0] -ErrorAction Stop").AddArgument(manifest).Invoke();
 }
 double importSeconds = total.Elapsed.TotalSeconds;
+var jitImported = Jit();
+breakdown?.Counts.Clear();
 
 using PowerShell ps = PowerShell.Create();
 ps.Runspace = runspace;
@@ -59,6 +65,14 @@ catch (RuntimeException ex)
     return 1;
 }
 double runSeconds = run.Elapsed.TotalSeconds;
+var jitRun = Jit();
+if (breakdown is not null)
+{
+    foreach (var kv in breakdown.Counts.OrderByDescending(kv => kv.Value).Take(25))
+    {
+        Console.Error.WriteLine($"{kv.Value,6} {kv.Key}");
+    }
+}
 foreach (ErrorRecord e in ps.Streams.Error.Take(5))
 {
     Console.Error.WriteLine("ERROR: " + e);
@@ -69,5 +83,29 @@ double duration = ((TimeSpan)summary.Properties["Duration"].Value).TotalSeconds;
 using Process self = Process.GetCurrentProcess();
 self.Refresh();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"import_s\":{importSeconds:0.000},\"run_s\":{runSeconds:0.000},\"duration_s\":{duration:0.000},\"total\":{Count("Total")},\"new\":{Count("New")},\"changed\":{Count("Changed")},\"unchanged\":{Count("Unchanged")},\"failed\":{Count("Failed")},\"peak_ws_mb\":{self.PeakWorkingSet64 / 1048576.0:0.0},\"errors\":{ps.Streams.Error.Count},\"progress_records\":{ps.Streams.Progress.Count},\"phases\":\"{string.Join(' ', marks.Select(kv => $"{kv.Key}={kv.Value:0.00}"))}\"}}"));
+    $"{{\"import_s\":{importSeconds:0.000},\"run_s\":{runSeconds:0.000},\"duration_s\":{duration:0.000},\"total\":{Count("Total")},\"new\":{Count("New")},\"changed\":{Count("Changed")},\"unchanged\":{Count("Unchanged")},\"failed\":{Count("Failed")},\"peak_ws_mb\":{self.PeakWorkingSet64 / 1048576.0:0.0},\"errors\":{ps.Streams.Error.Count},\"progress_records\":{ps.Streams.Progress.Count},\"allocated_mb\":{GC.GetTotalAllocatedBytes() / 1048576.0:0},\"gc2\":{GC.CollectionCount(2)},\"jit_import\":\"{jitImported.Methods - jitStart.Methods} methods {(jitImported.Time - jitStart.Time).TotalSeconds:0.00}s\",\"jit_run\":\"{jitRun.Methods - jitImported.Methods} methods {(jitRun.Time - jitImported.Time).TotalSeconds:0.00}s\",\"phases\":\"{string.Join(' ', marks.Select(kv => $"{kv.Key}={kv.Value:0.00}"))}\"}}"));
 return ps.Streams.Error.Count == 0 ? 0 : 1;
+
+/// <summary>With HOST_JIT_BREAKDOWN=1: methods jitted per namespace root, printed at exit (exploration).</summary>
+internal sealed class JitBreakdown : System.Diagnostics.Tracing.EventListener
+{
+    public readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Counts = new(StringComparer.Ordinal);
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x10);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (e.EventName == "MethodJittingStarted_V1" && e.Payload is { } p)
+        {
+            string ns = (string)p[e.PayloadNames!.IndexOf("MethodNamespace")]!;
+            string root = string.Join('.', ns.Split('.').Take(2));
+            Counts.AddOrUpdate(root, 1, (_, c) => c + 1);
+        }
+    }
+}

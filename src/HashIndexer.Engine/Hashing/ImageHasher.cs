@@ -163,14 +163,15 @@ public sealed class ImageHasher
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(bandRows, h - y0);
-                if (session.ReadRows(band, count) != count)
+                ReadOnlySpan<byte> rows = session.ReadRows(band, count);
+                if (rows.IsEmpty)
                 {
                     return false;
                 }
                 for (int r = 0; r < count; r++)
                 {
                     int y = y0 + r;
-                    ReadOnlySpan<byte> row = band.AsSpan(r * rowBytes, rowBytes + RowResizer.RowPadding);
+                    ReadOnlySpan<byte> row = rows.Slice(r * rowBytes, rowBytes + RowResizer.RowPadding);
                     bool lumaDone = false;
                     foreach (RowResizer t in targets)
                     {

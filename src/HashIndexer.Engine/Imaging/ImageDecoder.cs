@@ -88,15 +88,21 @@ internal static class ImageDecoder
     {
         private readonly ImageHeader _header;
         private readonly List<string> _warnings;
+        private readonly ReadOnlyMemory<byte> _encoded;
         private System.Buffers.MemoryHandle _pin;
         private SKData? _data;
         private SKCodec? _codec;
         private int _rowBytes;
 
+        // A row read served from one libturbojpeg decode of the whole image: the pixels and the next row to hand out.
+        private NativePixelBuffer? _turboRows;
+        private int _nextRow;
+
         public unsafe DecodeSession(ReadOnlyMemory<byte> encoded, ImageHeader header, List<string> warnings, DecodeOptions options, int minimumWidth, int minimumHeight)
         {
             _header = header;
             _warnings = warnings;
+            _encoded = encoded;
             _pin = encoded.Pin();
             try
             {
@@ -182,6 +188,8 @@ internal static class ImageDecoder
             if (_rowBytes != 0)
             {
                 // A row-by-row decode was started: begin again with a fresh decoder.
+                _turboRows?.Dispose();
+                _turboRows = null;
                 _codec?.Dispose();
                 _codec = null;
                 _codec = CreateCodec(_data!, _header);
@@ -191,6 +199,10 @@ internal static class ImageDecoder
             var pixels = new PixelImage(Width, Height, Layout, Mode);
             try
             {
+                if (TryTurboDecode(pixels.Buffer))
+                {
+                    return Decoded(pixels);
+                }
                 SKImageInfo dstInfo = DestinationInfo();
                 SKCodecResult result = DecodeInto(codec, dstInfo, pixels.Buffer, 0);
                 if (Layout == PixelLayout.Int32)
@@ -200,9 +212,7 @@ internal static class ImageDecoder
                     ExpandGrayToInt32(pixels, Width * Height);
                 }
                 ThrowOnResult(result, _header);
-                var decoded = new DecodedImage(pixels, StoredWidth, StoredHeight, Orientation, Scale, _header.FormatName);
-                decoded.Warnings.AddRange(_warnings);
-                return decoded;
+                return Decoded(pixels);
             }
             catch
             {
@@ -210,6 +220,19 @@ internal static class ImageDecoder
                 throw;
             }
         }
+
+        private DecodedImage Decoded(PixelImage pixels)
+        {
+            var decoded = new DecodedImage(pixels, StoredWidth, StoredHeight, Orientation, Scale, _header.FormatName);
+            decoded.Warnings.AddRange(_warnings);
+            return decoded;
+        }
+
+        /// <summary>The whole image through the machine's SIMD libjpeg-turbo, if installed and this JPEG suits it (see <see cref="TurboJpeg"/>).</summary>
+        private bool TryTurboDecode(Span<byte> destination)
+            => _header.Format == ContainerFormat.Jpeg && Layout != PixelLayout.Int32
+                && TurboJpeg.Instance is { } turbo
+                && turbo.TryDecode(_encoded.Span, destination, Width, Height, Layout == PixelLayout.Gray8);
 
         /// <summary>
         /// Starts a top-to-bottom row decode (<see cref="CanStreamRows"/> only). Rows are Gray8 (1 byte a pixel) or
@@ -222,26 +245,54 @@ internal static class ImageDecoder
                 return false;
             }
             SKImageInfo info = DestinationInfo();
+            if (TurboJpeg.Instance is not null)
+            {
+                // libturbojpeg decodes whole images only; its SIMD decode of the whole image is still far cheaper
+                // than SkiaSharp's row by row. One spare row keeps the last row's padding readable.
+                var full = NativePixelBuffer.Rent(checked(info.RowBytes * (Height + 1)));
+                if (TryTurboDecode(full.Span(info.RowBytes * (Height + 1))))
+                {
+                    _turboRows = full;
+                    _nextRow = 0;
+                    _rowBytes = info.RowBytes;
+                    return true;
+                }
+                full.Dispose();
+            }
             SKCodecResult r = Codec.StartScanlineDecode(info);
             _rowBytes = info.RowBytes;
             return r == SKCodecResult.Success && Codec.ScanlineOrder == SKCodecScanlineOrder.TopDown;
         }
 
-        /// <summary>Decodes the next <paramref name="count"/> rows into <paramref name="band"/> (row after row, no padding); the number of rows decoded.</summary>
-        public unsafe int ReadRows(Span<byte> band, int count)
+        /// <summary>
+        /// The next <paramref name="count"/> rows (row after row, no padding, followed by at least
+        /// <see cref="RowResizer.RowPadding"/> readable bytes), decoded into <paramref name="band"/> or straight from a
+        /// whole-image decode; empty when the decoder stopped early.
+        /// </summary>
+        public unsafe ReadOnlySpan<byte> ReadRows(Span<byte> band, int count)
         {
-            if ((long)count * _rowBytes > band.Length)
+            if (_turboRows is { } full)
+            {
+                count = Math.Min(count, Height - _nextRow);
+                ReadOnlySpan<byte> rows = full.Span(_rowBytes * (Height + 1)).Slice(_nextRow * _rowBytes, (count * _rowBytes) + RowResizer.RowPadding);
+                _nextRow += count;
+                return rows;
+            }
+            if (((long)count * _rowBytes) + RowResizer.RowPadding > band.Length)
             {
                 throw new ArgumentException("Band buffer too small.", nameof(band));
             }
             fixed (byte* p = band)
             {
-                return Codec.GetScanlines((IntPtr)p, count, _rowBytes);
+                int decoded = Codec.GetScanlines((IntPtr)p, count, _rowBytes);
+                return decoded == count ? band[..((count * _rowBytes) + RowResizer.RowPadding)] : [];
             }
         }
 
         public void Dispose()
         {
+            _turboRows?.Dispose();
+            _turboRows = null;
             _codec?.Dispose();
             _codec = null;
             _data?.Dispose();
