@@ -95,16 +95,16 @@ internal sealed class JitBreakdown : System.Diagnostics.Tracing.EventListener
     {
         if (source.Name == "Microsoft-Windows-DotNETRuntime")
         {
-            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x10);
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)(0x10 | 0x2000000000));
         }
     }
 
     protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
     {
-        if (e.EventName == "MethodJittingStarted_V1" && e.Payload is { } p)
+        if (e.EventName is "MethodJittingStarted_V1" or "R2RGetEntryPoint" && e.Payload is { } p)
         {
             string ns = (string)p[e.PayloadNames!.IndexOf("MethodNamespace")]!;
-            string root = string.Join('.', ns.Split('.').Take(2));
+            string root = (e.EventName == "R2RGetEntryPoint" ? "R2R " : "") + string.Join('.', ns.Split('.').Take(2));
             Counts.AddOrUpdate(root, 1, (_, c) => c + 1);
         }
     }

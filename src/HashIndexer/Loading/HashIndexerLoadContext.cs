@@ -24,13 +24,42 @@ internal sealed class HashIndexerLoadContext : AssemblyLoadContext
         _dependencyDirectory = Path.Combine(moduleDirectory, "dependencies");
     }
 
-    public string DependencyDirectory => _dependencyDirectory;
+    /// <summary>The .NET major version the precompiled copies in dependencies/r2r/&lt;rid&gt;/ were compiled for (build/ReadyToRun.targets).</summary>
+    internal const int ReadyToRunRuntimeMajor = 10;
 
     /// <summary>Loads our own copy of any assembly shipped in dependencies/; anything else (the framework) comes from the default context.</summary>
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        string candidate = Path.Combine(_dependencyDirectory, assemblyName.Name + ".dll");
-        return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
+        string? path = AssemblyPath(_dependencyDirectory, assemblyName.Name + ".dll", RuntimeInformation.RuntimeIdentifier, Environment.Version.Major);
+        return path is null ? null : LoadFromAssemblyPath(path);
+    }
+
+    /// <summary>Loads one of our assemblies by file name (the engine, for the default context's resolver).</summary>
+    public Assembly LoadDependency(string fileName)
+        => LoadFromAssemblyPath(AssemblyPath(_dependencyDirectory, fileName, RuntimeInformation.RuntimeIdentifier, Environment.Version.Major)
+            ?? throw new FileNotFoundException($"HashIndexer's {fileName} is missing from {_dependencyDirectory}.", fileName));
+
+    /// <summary>
+    /// Which file to load for a shipped assembly: the ReadyToRun copy for this RID when the runtime is the major
+    /// version it was compiled for (any other runtime would ignore its native code), else the IL copy; null when we
+    /// ship no such assembly.
+    /// </summary>
+    internal static string? AssemblyPath(string dependencyDirectory, string fileName, string runtimeIdentifier, int runtimeMajor)
+    {
+        string il = Path.Combine(dependencyDirectory, fileName);
+        if (!File.Exists(il))
+        {
+            return null;
+        }
+        if (runtimeMajor == ReadyToRunRuntimeMajor)
+        {
+            string precompiled = Path.Combine(dependencyDirectory, "r2r", runtimeIdentifier, fileName);
+            if (File.Exists(precompiled))
+            {
+                return precompiled;
+            }
+        }
+        return il;
     }
 
     /// <summary>

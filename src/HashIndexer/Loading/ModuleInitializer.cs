@@ -61,7 +61,6 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         {
             return null;
         }
-        string path = Path.Combine(s_loadContext.DependencyDirectory, EngineAssemblyName + ".dll");
-        return s_loadContext.LoadFromAssemblyPath(path);
+        return s_loadContext.LoadDependency(EngineAssemblyName + ".dll");
     }
 }
