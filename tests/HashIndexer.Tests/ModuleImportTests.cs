@@ -55,6 +55,29 @@ public sealed class ModuleImportTests
         Assert.DoesNotContain(lines, l => l.EndsWith("|SkiaSharp", StringComparison.Ordinal) && !l.StartsWith("HashIndexer|", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// On linux-x64 with .NET 10 (this test host, as PowerShell 7.6) the load context takes the precompiled copies
+    /// (that the runtime then uses their code is measured by benchmarks/e2e: methods jitted per run).
+    /// </summary>
+    [Fact]
+    public void PrecompiledCopiesLoadOnTheirPlatformAndRuntime()
+    {
+        Assert.Equal("linux-x64", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier);
+        Assert.Equal(10, Environment.Version.Major);
+        using var session = new PowerShellSession();
+        string image = Directory.EnumerateFiles(Path.Combine(TestPaths.Corpus, "images", "src"), "*.jpg").Order(StringComparer.Ordinal).First();
+        session.Invoke("Get-ImagePHash -LiteralPath $args[0]", image).ThrowOnErrors();
+        PowerShellResult result = session.Invoke(
+            "foreach ($a in ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'HashIndexer').Assemblies) { '{0}|{1}' -f $a.GetName().Name, $a.Location }")
+            .ThrowOnErrors();
+        var locations = result.Output.Select(o => o.ToString().Split('|')).ToDictionary(p => p[0], p => p[1]);
+        string r2r = Path.Combine("out", "HashIndexer", "dependencies", "r2r", "linux-x64") + Path.DirectorySeparatorChar;
+        foreach (string name in new[] { "HashIndexer.Engine", "SkiaSharp" })
+        {
+            Assert.Contains(r2r, locations[name], StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void ImportWorksFromAnotherCurrentDirectory()
     {

@@ -52,6 +52,30 @@ public sealed class ModuleLayoutTests
         }
     }
 
+    /// <summary>
+    /// The precompiled copies (build/ReadyToRun.targets): ReadyToRun images (a managed native header) for the OS and
+    /// architecture of their folder (PE Machine = AMD64 xor the ReadyToRun OS value), of the same assembly as the IL copy.
+    /// </summary>
+    [Theory]
+    [InlineData("linux-x64", 0x8664 ^ 0x7B79)]
+    [InlineData("win-x64", 0x8664)]
+    public void ReadyToRunCopiesArePrecompiledForTheirPlatform(string rid, int machine)
+    {
+        string dependencies = Path.Combine(TestPaths.RepoRoot, "out", "HashIndexer", "dependencies");
+        foreach (string name in new[] { "HashIndexer.Engine", "AWSSDK.Core", "AWSSDK.S3", "YamlDotNet", "CsvHelper", "SkiaSharp" })
+        {
+            string precompiled = Path.Combine(dependencies, "r2r", rid, name + ".dll");
+            using (var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(precompiled)))
+            {
+                Assert.Equal(machine, (int)pe.PEHeaders.CoffHeader.Machine);
+                Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{precompiled} has no ReadyToRun header");
+            }
+            Assert.Equal(
+                System.Reflection.AssemblyName.GetAssemblyName(Path.Combine(dependencies, name + ".dll")).FullName,
+                System.Reflection.AssemblyName.GetAssemblyName(precompiled).FullName);
+        }
+    }
+
     [Theory]
     [InlineData("build.ps1")]
     [InlineData("tests/Pester/HashIndexer.Tests.ps1")]

@@ -35,6 +35,9 @@ public sealed record DecodeOptions
     public long PixelWarningLimit { get; init; } = DefaultPixelWarningLimit;
 
     public long PixelLimit { get; init; } = 2 * DefaultPixelWarningLimit;
+
+    /// <summary>JPEGs through the machine's libturbojpeg when installed (see TurboJpeg); tests turn it off to compare with SkiaSharp.</summary>
+    internal bool UseTurboJpeg { get; init; } = true;
 }
 
 /// <summary>The original indexer's pipeline: resize, grayscale, then pHash of the image, its mirror, its flip (and, in advanced mode, named permutations).</summary>

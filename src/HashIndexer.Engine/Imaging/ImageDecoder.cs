@@ -89,6 +89,7 @@ internal static class ImageDecoder
         private readonly ImageHeader _header;
         private readonly List<string> _warnings;
         private readonly ReadOnlyMemory<byte> _encoded;
+        private readonly TurboJpeg? _turbo;
         private System.Buffers.MemoryHandle _pin;
         private SKData? _data;
         private SKCodec? _codec;
@@ -103,6 +104,7 @@ internal static class ImageDecoder
             _header = header;
             _warnings = warnings;
             _encoded = encoded;
+            _turbo = options.UseTurboJpeg && header.Format == ContainerFormat.Jpeg ? TurboJpeg.Instance : null;
             _pin = encoded.Pin();
             try
             {
@@ -230,9 +232,8 @@ internal static class ImageDecoder
 
         /// <summary>The whole image through the machine's SIMD libjpeg-turbo, if installed and this JPEG suits it (see <see cref="TurboJpeg"/>).</summary>
         private bool TryTurboDecode(Span<byte> destination)
-            => _header.Format == ContainerFormat.Jpeg && Layout != PixelLayout.Int32
-                && TurboJpeg.Instance is { } turbo
-                && turbo.TryDecode(_encoded.Span, destination, Width, Height, Layout == PixelLayout.Gray8);
+            => _turbo is not null && Layout != PixelLayout.Int32
+                && _turbo.TryDecode(_encoded.Span, destination, Width, Height, Layout == PixelLayout.Gray8);
 
         /// <summary>
         /// Starts a top-to-bottom row decode (<see cref="CanStreamRows"/> only). Rows are Gray8 (1 byte a pixel) or
@@ -245,7 +246,7 @@ internal static class ImageDecoder
                 return false;
             }
             SKImageInfo info = DestinationInfo();
-            if (TurboJpeg.Instance is not null)
+            if (_turbo is not null)
             {
                 // libturbojpeg decodes whole images only; its SIMD decode of the whole image is still far cheaper
                 // than SkiaSharp's row by row. One spare row keeps the last row's padding readable.
