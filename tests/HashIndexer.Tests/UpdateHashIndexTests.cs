@@ -131,6 +131,8 @@ public sealed class UpdateHashIndexTests : IDisposable
         PSObject summary = Summary(third);
         Assert.Equal((0, 0, 0, 17), (Count(summary, "New"), Count(summary, "Changed"), Count(summary, "Deleted"), Count(summary, "Unchanged")));
         Assert.Contains("No new images to process.", third.Verbose);
+        // The run names its JPEG decoder (libturbojpeg is installed wherever these tests run: TurboJpegTests).
+        Assert.Contains(third.Verbose, m => m.StartsWith("JPEG decoder: libjpeg-turbo with SIMD (", StringComparison.Ordinal));
         Assert.Equal(rebuilt, File.ReadAllBytes(csv));
     }
 

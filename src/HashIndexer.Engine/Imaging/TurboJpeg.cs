@@ -37,7 +37,6 @@ internal sealed unsafe class TurboJpeg
     private readonly delegate* unmanaged[Cdecl]<nint> _initDecompress;
     private readonly delegate* unmanaged[Cdecl]<nint, byte*, CULong, int*, int*, int*, int*, int> _decompressHeader3;
     private readonly delegate* unmanaged[Cdecl]<nint, byte*, CULong, byte*, int, int, int, int, int, int> _decompress2;
-    private readonly delegate* unmanaged[Cdecl]<nint, int> _destroy;
 
     // One decompressor per thread: a TurboJPEG handle must not be used by two threads at once, and creating one per
     // image costs an allocation of libjpeg's state each time.
@@ -49,7 +48,6 @@ internal sealed unsafe class TurboJpeg
         _initDecompress = (delegate* unmanaged[Cdecl]<nint>)NativeLibrary.GetExport(library, "tjInitDecompress");
         _decompressHeader3 = (delegate* unmanaged[Cdecl]<nint, byte*, CULong, int*, int*, int*, int*, int>)NativeLibrary.GetExport(library, "tjDecompressHeader3");
         _decompress2 = (delegate* unmanaged[Cdecl]<nint, byte*, CULong, byte*, int, int, int, int, int, int>)NativeLibrary.GetExport(library, "tjDecompress2");
-        _destroy = (delegate* unmanaged[Cdecl]<nint, int>)NativeLibrary.GetExport(library, "tjDestroy");
         LibraryPath = path;
     }
 
@@ -145,19 +143,9 @@ internal sealed unsafe class TurboJpeg
     {
         if (t_handle == 0)
         {
-            // Thread-static handles live as long as their (pool) threads; a handle is a few KB of libjpeg state.
+            // Never destroyed: a handle lives as long as its (thread-pool) thread; it is a few KB of libjpeg state.
             t_handle = _initDecompress();
         }
         return t_handle;
-    }
-
-    /// <summary>For tests: frees this thread's handle.</summary>
-    internal void ReleaseThreadHandle()
-    {
-        if (t_handle != 0)
-        {
-            _ = _destroy(t_handle);
-            t_handle = 0;
-        }
     }
 }

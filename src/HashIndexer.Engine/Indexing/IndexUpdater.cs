@@ -120,6 +120,9 @@ public sealed class IndexUpdater
         public async Task<IndexRunSummary> ExecuteAsync(CancellationToken ct)
         {
             _reporter.Verbose("Source: " + _u._source.Description);
+            _reporter.Verbose(Imaging.TurboJpeg.Instance is { } turbo
+                ? $"JPEG decoder: libjpeg-turbo with SIMD ({turbo.LibraryPath}); SkiaSharp for the rest."
+                : $"JPEG decoder: SkiaSharp (install libturbojpeg for about twice faster JPEG decoding, same hashes; {Imaging.TurboJpeg.EnvironmentVariable}=0 turns it off).");
             await LoadStateAsync(ct).ConfigureAwait(false);
 
             List<ImageJob> jobs = await ListJobsAsync(ct).ConfigureAwait(false);
