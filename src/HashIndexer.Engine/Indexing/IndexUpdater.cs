@@ -1,5 +1,6 @@
 // HashIndexer: perceptual-hash indexing for PowerShell. MIT License.
 using System.Globalization;
+using System.Threading.Channels;
 using HashIndexer.Engine.Configuration;
 using HashIndexer.Engine.Hashing;
 using HashIndexer.Engine.Output;
@@ -105,6 +106,12 @@ public sealed class IndexUpdater
         private long _lastCheckpoint;
         private bool _dirty;
 
+        // Set once the last listing page is classified: from then on _remaining holds only deleted images.
+        private bool _listed;
+
+        // Where Classify sends new and changed images for hashing (null in a WhatIf run).
+        private ChannelWriter<ImageObject>? _toHash;
+
         public Run(IndexUpdater u, IndexUpdateOptions options)
         {
             _u = u;
@@ -127,47 +134,102 @@ public sealed class IndexUpdater
 
             List<ImageJob> jobs = await ListJobsAsync(ct).ConfigureAwait(false);
             var skipped = new SkipCounter();
-            await ListImagesAsync(jobs, skipped, ct).ConfigureAwait(false);
-
-            // What the listing did not see is gone (or, with max_jobs_to_process, outside this run's jobs).
-            List<string> deleted = [.. _remaining.Keys];
-            deleted.Sort(KeyComparer.Instance);
-            _dirty |= deleted.Count > 0;
-            _work.Sort((a, b) => KeyComparer.Instance.Compare(a.Image.Key, b.Image.Key));
-            int total = _new + _changed + _unchanged;
-            _reporter.Verbose(string.Create(CultureInfo.InvariantCulture,
-                $"Listed {total} images in {jobs.Count} jobs: {_new} new, {_changed} changed, {_unchanged} unchanged, {deleted.Count} deleted; {skipped.Count} other files skipped."));
-            if (deleted.Count > 0 && _config.S3.MaxJobsToProcess is not null)
-            {
-                _reporter.Warning($"max_jobs_to_process limits this run to {jobs.Count} jobs: {deleted.Count} indexed images of other jobs are removed from the index and state, as the original tool did. Remove the limit to keep them.");
-            }
-
+            List<string> deleted;
             if (_options.WhatIf)
             {
+                await ListImagesAsync(jobs, skipped, ct).ConfigureAwait(false);
+                deleted = ListingFinished(jobs, skipped);
+                _work.Sort((a, b) => KeyComparer.Instance.Compare(a.Image.Key, b.Image.Key));
                 _reporter.Verbose(_work.Count == 0 ? "No new images to process." : $"Would hash {_work.Count} images and remove {deleted.Count}; nothing written (WhatIf).");
-                return Summary(jobs.Count, total, deleted.Count, skipped.Count, indexWritten: false) with
+                return Summary(jobs.Count, _new + _changed + _unchanged, deleted.Count, skipped.Count, indexWritten: false) with
                 {
                     ToHash = _work.Select(w => w.Image.Key).ToArray(),
                     ToRemove = deleted,
                     IndexRows = _current.Count + _work.Count(w => !w.Changed),
                 };
             }
-
-            if (_work.Count == 0)
-            {
-                _reporter.Verbose("No new images to process.");
-            }
-            else
-            {
-                _reporter.Verbose($"Images to process: {_work.Count} with {_config.Hashing.Workers} workers.");
-                await HashAllAsync(ct).ConfigureAwait(false);
-            }
+            deleted = await ListAndHashAsync(jobs, skipped, ct).ConfigureAwait(false);
 
             (bool written, int rows) = await SaveAsync(final: true, CancellationToken.None).ConfigureAwait(false);
-            var summary = Summary(jobs.Count, total, deleted.Count, skipped.Count, written) with { IndexRows = rows };
+            var summary = Summary(jobs.Count, _new + _changed + _unchanged, deleted.Count, skipped.Count, written) with { IndexRows = rows };
             _reporter.Verbose(string.Create(CultureInfo.InvariantCulture,
                 $"Done in {summary.Duration.TotalSeconds:0.0} s: {_hashed} hashed, {_failed} failed, {deleted.Count} removed, {rows} rows in the index."));
             return summary;
+        }
+
+        /// <summary>
+        /// Lists the jobs' images and hashes the new and changed ones as they are listed: hashing does not wait for the
+        /// last listing page (on a big bucket the listing is minutes of S3 round trips). Returns the deleted keys.
+        /// </summary>
+        private async Task<List<string>> ListAndHashAsync(List<ImageJob> jobs, SkipCounter skipped, CancellationToken ct)
+        {
+            var queue = Channel.CreateUnbounded<ImageObject>();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            lock (_gate)
+            {
+                _toHash = queue.Writer;
+            }
+            Task hashing = HashAllAsync(queue.Reader, stop.Token, ct);
+            // A hashing failure that ends the run (bucket gone, credentials expired, Ctrl+C) stops the listing too.
+            _ = hashing.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+            try
+            {
+                await ListImagesAsync(jobs, skipped, stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception listingError)
+            {
+                queue.Writer.TryComplete();
+                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await hashing.ConfigureAwait(false);
+                }
+                catch (Exception hashingError) when (hashingError is not OperationCanceledException || ct.IsCancellationRequested)
+                {
+                    // The hashing side failed first, or Ctrl+C: it saved what it had, and its error is the cause.
+                    throw;
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped because the listing failed.
+                }
+                if (listingError is not OperationCanceledException || ct.IsCancellationRequested)
+                {
+                    // Keep what was hashed before the listing failed.
+                    await SaveAsync(final: false, CancellationToken.None).ConfigureAwait(false);
+                }
+                throw;
+            }
+            List<string> deleted = ListingFinished(jobs, skipped);
+            int work;
+            lock (_gate)
+            {
+                work = _work.Count;
+            }
+            _reporter.Verbose(work == 0 ? "No new images to process." : $"Images to process: {work} with {_config.Hashing.Workers} workers (hashing began while listing).");
+            queue.Writer.Complete();
+            await hashing.ConfigureAwait(false);
+            return deleted;
+        }
+
+        /// <summary>After the last listing page: what the listing did not see is gone (or, with max_jobs_to_process, outside this run's jobs).</summary>
+        private List<string> ListingFinished(List<ImageJob> jobs, SkipCounter skipped)
+        {
+            List<string> deleted;
+            lock (_gate)
+            {
+                _listed = true;
+                deleted = [.. _remaining.Keys];
+                _dirty |= deleted.Count > 0;
+            }
+            deleted.Sort(KeyComparer.Instance);
+            _reporter.Verbose(string.Create(CultureInfo.InvariantCulture,
+                $"Listed {_new + _changed + _unchanged} images in {jobs.Count} jobs: {_new} new, {_changed} changed, {_unchanged} unchanged, {deleted.Count} deleted; {skipped.Count} other files skipped."));
+            if (deleted.Count > 0 && _config.S3.MaxJobsToProcess is not null)
+            {
+                _reporter.Warning($"max_jobs_to_process limits this run to {jobs.Count} jobs: {deleted.Count} indexed images of other jobs are removed from the index and state, as the original tool did. Remove the limit to keep them.");
+            }
+            return deleted;
         }
 
         private IndexRunSummary Summary(int jobs, int total, int deleted, int skipped, bool indexWritten) => new()
@@ -286,10 +348,12 @@ public sealed class IndexUpdater
                     // Kept until the new hashes replace it: a checkpoint meanwhile still shows the image (with its old ETag, so it is re-hashed after a crash).
                     _current[img.Key] = old;
                     _work.Add((img, true));
+                    _toHash?.TryWrite(img);
                     return;
                 }
                 _new++;
                 _work.Add((img, false));
+                _toHash?.TryWrite(img);
             }
         }
 
@@ -306,19 +370,28 @@ public sealed class IndexUpdater
             return e.PermutationHashes.Count != _config.Hashing.Permutations.Count;
         }
 
-        private async Task HashAllAsync(CancellationToken ct)
+        /// <param name="queue">The new and changed images, as the listing finds them; completed after the last page.</param>
+        /// <param name="stop">Ends the hashing when the run fails elsewhere (the listing) or is cancelled.</param>
+        /// <param name="ct">The caller's cancellation (Ctrl+C).</param>
+        private async Task HashAllAsync(ChannelReader<ImageObject> queue, CancellationToken stop, CancellationToken ct)
         {
             HashRequest request = BuildRequest(_config);
-            int total = _work.Count;
             int done = 0;
-            var po = new ParallelOptions { MaxDegreeOfParallelism = _config.Hashing.Workers, CancellationToken = ct };
+            var po = new ParallelOptions { MaxDegreeOfParallelism = _config.Hashing.Workers, CancellationToken = stop };
             try
             {
-                await Parallel.ForEachAsync(_work, po, async (item, c) =>
+                await Parallel.ForEachAsync(queue.ReadAllAsync(stop), po, async (image, c) =>
                 {
-                    await HashOneAsync(item.Image, request, c).ConfigureAwait(false);
+                    await HashOneAsync(image, request, c).ConfigureAwait(false);
                     int d = Interlocked.Increment(ref done);
-                    _reporter.Progress("Hashing images", $"{d} of {total}: {item.Image.Key}", d, total);
+                    int total;
+                    bool listed;
+                    lock (_gate)
+                    {
+                        total = _work.Count;
+                        listed = _listed;
+                    }
+                    _reporter.Progress("Hashing images", listed ? $"{d} of {total}: {image.Key}" : $"{d} of {total} listed so far: {image.Key}", d, total);
                     await MaybeCheckpointAsync(c).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             }
@@ -426,7 +499,9 @@ public sealed class IndexUpdater
             bool stateDue;
             lock (_gate)
             {
-                snapshot = [.. _current.Values];
+                // While the listing runs, images it has not reached yet are still in _remaining: a checkpoint keeps
+                // them (as the last state had them) rather than dropping them as if deleted.
+                snapshot = _listed ? [.. _current.Values] : [.. _current.Values, .. _remaining.Values];
                 stateDue = _dirty || _hashed > 0 || _failed > 0;
                 _sinceCheckpoint = 0;
                 _lastCheckpoint = _u._clock.GetTimestamp();

@@ -1,0 +1,110 @@
+using System.Runtime.CompilerServices;
+using HashIndexer.Engine.Configuration;
+using HashIndexer.Engine.Indexing;
+using HashIndexer.Engine.Output;
+using HashIndexer.Engine.Sources;
+
+namespace HashIndexer.Engine.Tests.Indexing;
+
+/// <summary>
+/// Hashing starts while the listing is still running (a big bucket's listing is minutes of S3 round trips), and a
+/// checkpoint taken meanwhile keeps the images the listing has not reached yet.
+/// </summary>
+public sealed class OverlappedListingTests : IDisposable
+{
+    private static readonly string[] s_corpus = [.. Directory.GetFiles(Path.Combine(TestPaths.Corpus, "images", "src"), "*.jpg").Order(StringComparer.Ordinal)];
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Images_are_hashed_and_checkpointed_before_the_last_job_is_listed()
+    {
+        string root = _dir["jobs"];
+        for (int i = 0; i < 9; i++)
+        {
+            string path = Path.Combine(root, "J" + (100 + (i % 3)), $"img{i}.jpg");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Copy(s_corpus[i], path);
+        }
+        HashIndexerConfig config = new()
+        {
+            Source = new SourceSettings { LocalPath = root },
+            Hashing = new HashingSettings { Workers = 3 },
+            Output = new OutputSettings { Target = OutputTarget.LocalCsv, Path = _dir["index"] },
+            State = new StateSettings { Path = _dir["state.json"], CheckpointImages = 1, CheckpointSeconds = 0 },
+        };
+        await new IndexUpdater(config, new LocalFolderSource(root), TestHasher.Hash).RunAsync();
+        // Keys of a local source are relative to the root's parent: jobs/J102/img2.jpg.
+        string[] lastJob = [.. Directory.GetFiles(Path.Combine(root, "J102")).Select(f => "jobs/J102/" + Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+
+        // Two new images in the first job; the last job's listing waits until a checkpoint has been written.
+        File.Copy(s_corpus[10], Path.Combine(root, "J100", "new1.jpg"));
+        File.Copy(s_corpus[11], Path.Combine(root, "J100", "new2.jpg"));
+        var reporter = new CheckpointReporter();
+        var source = new LastJobWaitsForCheckpoint(new LocalFolderSource(root), "J102", reporter, config.State.Path);
+        IndexRunSummary summary = await new IndexUpdater(config, source, TestHasher.Hash, reporter).RunAsync();
+
+        Assert.True(source.CheckpointBeforeLastJob, "no image was hashed and checkpointed before the listing ended");
+        // The checkpoint still had the last job's images, which the listing had not reached.
+        Assert.Equal(lastJob, source.KeysInCheckpoint!.Order(StringComparer.Ordinal));
+        Assert.Equal((2, 0, 9, 0), (summary.New, summary.Changed, summary.Unchanged, summary.Deleted));
+        Assert.Equal(11, summary.IndexRows);
+    }
+
+    private sealed class CheckpointReporter : IRunReporter
+    {
+        public TaskCompletionSource Checkpoint { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Verbose(string message)
+        {
+            if (message.StartsWith("Checkpoint:", StringComparison.Ordinal))
+            {
+                Checkpoint.TrySetResult();
+            }
+        }
+
+        public void Warning(string message)
+        {
+        }
+
+        public void Progress(string activity, string status, long current, long total)
+        {
+        }
+
+        public void ItemFailed(string location, string errorId, string message, Exception? exception)
+        {
+        }
+    }
+
+    /// <summary>The real folder source, except that one job's listing waits (at most 20 s) for the run's first checkpoint.</summary>
+    private sealed class LastJobWaitsForCheckpoint(IImageSource inner, string jobNumber, CheckpointReporter reporter, string statePath) : IImageSource
+    {
+        public bool CheckpointBeforeLastJob { get; private set; }
+
+        public IReadOnlyList<string>? KeysInCheckpoint { get; private set; }
+
+        public string Description => inner.Description;
+
+        public IAsyncEnumerable<ImageJob> ListJobsAsync(CancellationToken cancellationToken) => inner.ListJobsAsync(cancellationToken);
+
+        public async IAsyncEnumerable<ImageObject> ListImagesAsync(ImageJob job, SkipCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            if (job.JobNumber == jobNumber)
+            {
+                CheckpointBeforeLastJob = await Task.WhenAny(reporter.Checkpoint.Task, Task.Delay(20_000, cancellationToken)) == reporter.Checkpoint.Task;
+                if (CheckpointBeforeLastJob)
+                {
+                    StateSnapshot snapshot = (await StateStore.ReadAsync(statePath, null, cancellationToken))!;
+                    KeysInCheckpoint = [.. snapshot.Entries.Keys.Where(k => k.Contains("/" + jobNumber + "/", StringComparison.Ordinal))];
+                }
+            }
+            await foreach (ImageObject image in inner.ListImagesAsync(job, skipped, cancellationToken))
+            {
+                yield return image;
+            }
+        }
+
+        public Task<ReadOnlyMemory<byte>> ReadAsync(ImageObject image, CancellationToken cancellationToken) => inner.ReadAsync(image, cancellationToken);
+    }
+}
