@@ -91,7 +91,8 @@ internal sealed unsafe class TurboJpeg
     {
         if (OperatingSystem.IsWindows())
         {
-            // libjpeg-turbo's Windows installers and vcpkg name it turbojpeg.dll (found on PATH if installed there).
+            // libjpeg-turbo's Windows installer and vcpkg name it turbojpeg.dll; found where Windows finds DLLs, else
+            // name it with HASHINDEXER_TURBOJPEG=<full path>.
             return ["turbojpeg.dll"];
         }
         if (OperatingSystem.IsMacOS())
