@@ -171,7 +171,19 @@ public sealed class IndexUpdater
             }
             Task hashing = HashAllAsync(queue.Reader, stop.Token, ct);
             // A hashing failure that ends the run (bucket gone, credentials expired, Ctrl+C) stops the listing too.
-            _ = hashing.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+            _ = hashing.ContinueWith(
+                _ =>
+                {
+                    try
+                    {
+                        stop.Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The run already ended (it awaited the failed hashing and disposed the source).
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
             try
             {
                 await ListImagesAsync(jobs, skipped, stop.Token).ConfigureAwait(false);
