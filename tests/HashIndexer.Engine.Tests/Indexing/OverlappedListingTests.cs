@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using HashIndexer.Engine.Configuration;
+using HashIndexer.Engine.Hashing;
 using HashIndexer.Engine.Indexing;
 using HashIndexer.Engine.Output;
 using HashIndexer.Engine.Sources;
@@ -52,6 +53,43 @@ public sealed class OverlappedListingTests : IDisposable
         Assert.Equal(11, summary.IndexRows);
     }
 
+    [Fact]
+    public async Task A_listing_that_fails_after_hashing_began_stops_the_run_and_keeps_what_was_hashed()
+    {
+        string root = _dir["jobs"];
+        for (int i = 0; i < 6; i++)
+        {
+            string path = Path.Combine(root, "J" + (100 + (i % 3)), $"img{i}.jpg");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Copy(s_corpus[i], path);
+        }
+        HashIndexerConfig config = new()
+        {
+            Source = new SourceSettings { LocalPath = root },
+            Hashing = new HashingSettings { Workers = 3 },
+            Output = new OutputSettings { Target = OutputTarget.LocalCsv, Path = _dir["index"] },
+            // No checkpoints: whatever is saved is saved because the listing failed.
+            State = new StateSettings { Path = _dir["state.json"], CheckpointImages = 0, CheckpointSeconds = 0 },
+        };
+        var reporter = new CheckpointReporter();
+        int hashed = 0;
+        ImageHashFunction countingHash = (bytes, request, ct) =>
+        {
+            ImageHashResult r = TestHasher.Hash(bytes, request, ct);
+            Interlocked.Increment(ref hashed);
+            return r;
+        };
+        var source = new LastJobWaitsForCheckpoint(new LocalFolderSource(root), "J102", reporter, config.State.Path) { FailWhen = () => Volatile.Read(ref hashed) >= 4 };
+        var error = await Assert.ThrowsAsync<IOException>(() => new IndexUpdater(config, source, countingHash, reporter).RunAsync());
+        Assert.Equal("listing failed", error.Message);
+
+        StateSnapshot saved = (await StateStore.ReadAsync(config.State.Path, null, default))!;
+        // The first two jobs' images were hashed before the last job's listing failed, and are kept.
+        Assert.Equal(
+            ["jobs/J100/img0.jpg", "jobs/J100/img3.jpg", "jobs/J101/img1.jpg", "jobs/J101/img4.jpg"],
+            saved.Entries.Keys.Order(StringComparer.Ordinal));
+    }
+
     private sealed class CheckpointReporter : IRunReporter
     {
         public TaskCompletionSource Checkpoint { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -82,6 +120,9 @@ public sealed class OverlappedListingTests : IDisposable
     {
         public bool CheckpointBeforeLastJob { get; private set; }
 
+        /// <summary>When set, the job's listing waits (at most 10 s) until this is true, then fails, instead of waiting for a checkpoint.</summary>
+        public Func<bool>? FailWhen { get; init; }
+
         public IReadOnlyList<string>? KeysInCheckpoint { get; private set; }
 
         public string Description => inner.Description;
@@ -90,6 +131,15 @@ public sealed class OverlappedListingTests : IDisposable
 
         public async IAsyncEnumerable<ImageObject> ListImagesAsync(ImageJob job, SkipCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
+            if (job.JobNumber == jobNumber && FailWhen is not null)
+            {
+                for (int i = 0; i < 200 && !FailWhen(); i++)
+                {
+                    await Task.Delay(50, cancellationToken);
+                }
+                await Task.Delay(50, cancellationToken); // the last hash returned; its entry is recorded right after
+                throw new IOException("listing failed");
+            }
             if (job.JobNumber == jobNumber)
             {
                 CheckpointBeforeLastJob = await Task.WhenAny(reporter.Checkpoint.Task, Task.Delay(20_000, cancellationToken)) == reporter.Checkpoint.Task;
