@@ -281,6 +281,20 @@ public sealed class UpdateHashIndexTests : IDisposable
         Assert.True((bool)summary.Properties["WhatIf"].Value);
         Assert.Equal(3, Count(summary, "New"));
         Assert.False(Directory.Exists(Path.Combine(_dir, "whatif")) && Directory.EnumerateFiles(Path.Combine(_dir, "whatif")).Any());
+
+        // $WhatIfPreference does the same as -WhatIf.
+        _session.Invoke("$WhatIfPreference = $true");
+        try
+        {
+            PSObject byPreference = Summary(Update(config));
+            Assert.True((bool)byPreference.Properties["WhatIf"].Value);
+            Assert.Equal(3, Count(byPreference, "New"));
+        }
+        finally
+        {
+            _session.Invoke("$WhatIfPreference = $false");
+        }
+        Assert.False(Directory.Exists(Path.Combine(_dir, "whatif")) && Directory.EnumerateFiles(Path.Combine(_dir, "whatif")).Any());
     }
 
     [Fact]

@@ -68,11 +68,15 @@ public sealed class UpdateHashIndexCommand : S3AwareCmdlet
             StatePath = StatePath,
             ThrottleLimit = ThrottleLimit,
         });
-        bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && ((SwitchParameter)w).IsPresent;
-        if (!whatIf && !ShouldProcess(config.Output.FilePath, "Update the hash index"))
+        // -WhatIf and $WhatIfPreference both answer "no, because WhatIf": then the run lists what it would do and
+        // writes nothing. A "no" at a -Confirm prompt ends it here.
+        string action = $"Update the hash index {config.Output.FilePath} and its state {config.State.Path}";
+        bool write = ShouldProcess(action, action + "?", "Update-HashIndex", out ShouldProcessReason reason);
+        if (!write && reason != ShouldProcessReason.WhatIf)
         {
             return;
         }
+        bool whatIf = !write;
 
         using S3Connection? connection = config.UsesLocalSource ? null : OpenConnection(ConnectionOptions(config.ToConnectionOptions()));
         using var reporter = new RunReporterQueue(ProgressActivityBase);
