@@ -6,7 +6,8 @@ namespace HashIndexer.Engine.Output;
 /// <summary>
 /// Replace-by-rename writes: a reader sees the old file or the new one, never half of one.
 /// The content goes to <c>.&lt;name&gt;.&lt;pid&gt;-&lt;random&gt;.hashindexer-tmp</c> in the same folder (same volume, so the
-/// rename is atomic), is flushed to disk (fsync), then moved over the target. On failure the temp file is deleted;
+/// rename is atomic), is flushed to disk (fsync), then moved over the target, and the folder is flushed so that the
+/// rename too survives a power cut (<see cref="DirectorySync"/>). On failure the temp file is deleted;
 /// a killed process leaves one behind, which <see cref="DeleteStaleTemps"/> removes on the next run.
 /// </summary>
 public static class AtomicFile
@@ -57,6 +58,7 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
             moved = true;
+            DirectorySync.Flush(dir);
             return true;
         }
         finally

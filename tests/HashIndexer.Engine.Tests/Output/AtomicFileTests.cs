@@ -21,6 +21,16 @@ public sealed class AtomicFileTests
     }
 
     [Fact]
+    public void The_folder_of_a_rename_can_be_flushed_here()
+    {
+        // Linux and macOS flush the folder after each rename (power-cut durability of the rename itself); this checks
+        // that the C library's open/fsync/close are reached and work on a real folder, and fail on a missing one.
+        using var dir = new TempDir();
+        Assert.Equal(!OperatingSystem.IsWindows(), DirectorySync.Flush(dir.Path));
+        Assert.False(DirectorySync.Flush(dir["missing"]));
+    }
+
+    [Fact]
     public async Task Failure_midway_keeps_the_old_file_and_deletes_the_temp()
     {
         using var dir = new TempDir();
