@@ -163,7 +163,7 @@ internal static class Bench
 
         Log($"data {data}; reps {reps}; workers {string.Join('/', workers)}; load {Load()}");
         string storeDir = Path.Combine(data, "s3rver");
-        foreach (string bucket in new[] { "corpus-jobs", SmallBucket(smallCount) })
+        foreach (string bucket in new[] { "corpus-jobs", FieldBucket, SmallBucket(smallCount) })
         {
             if (!File.Exists(Marker(data, bucket)) && Directory.Exists(Path.Combine(storeDir, bucket)))
             {
@@ -185,6 +185,12 @@ internal static class Bench
         if (only.Contains("corpus", StringComparison.Ordinal))
         {
             await CorpusAsync("corpus jobs, direct", server.ServiceUrl, workers, reps, corpusImages);
+        }
+        if (only.Contains("field", StringComparison.Ordinal))
+        {
+            // What users hash: 12 MP camera JPEGs (shared/tools/make_field_photos.py), not the corpus' mostly small images.
+            int fieldImages = await SeedFieldAsync(client, data);
+            await CorpusAsync("field photos (12 MP), direct", server.ServiceUrl, workers, reps, fieldImages, FieldBucket);
         }
         if (only.Contains("latency", StringComparison.Ordinal))
         {
@@ -240,6 +246,41 @@ internal static class Bench
     }
 
     private static string SmallBucket(int count) => "small-" + count.ToString(CultureInfo.InvariantCulture);
+
+    private const string FieldBucket = "field-jobs";
+
+    /// <summary>24 field photos (12 MP JPEG 4:2:0 q90, made once by make_field_photos.py from corpus/images/src) in 4 jobs of 6, each with a url.txt.</summary>
+    private static async Task<int> SeedFieldAsync(AmazonS3Client client, string data)
+    {
+        const int count = 24, perJob = 6;
+        if (File.Exists(Marker(data, FieldBucket)))
+        {
+            Log($"{FieldBucket}: already seeded ({File.ReadAllText(Marker(data, FieldBucket)).Trim()})");
+            return int.Parse(File.ReadAllText(Marker(data, FieldBucket)).Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        string photos = Path.Combine(data, "field");
+        (int code, string output, _, _) = RunProcess(s_python, [Path.Combine(TestSupportPaths.Shared, "tools", "make_field_photos.py"), TestSupportPaths.CorpusSourceImages, photos, count.ToString(CultureInfo.InvariantCulture)], null);
+        if (code != 0)
+        {
+            throw new InvalidOperationException("make_field_photos.py failed: " + output);
+        }
+        string[] files = [.. Directory.GetFiles(photos, "*.jpg").Order(StringComparer.Ordinal)];
+        await client.PutBucketAsync(FieldBucket);
+        for (int i = 0; i < files.Length; i++)
+        {
+            string job = S3.Root + (40001 + (i / perJob)).ToString(CultureInfo.InvariantCulture) + "/";
+            if (i % perJob == 0)
+            {
+                await S3.PutAsync(client, FieldBucket, job + "url.txt", Encoding.UTF8.GetBytes($"https://jobs.example.com/{40001 + (i / perJob)}\r\n"));
+            }
+            await S3.PutAsync(client, FieldBucket, job + Path.GetFileName(files[i]), await File.ReadAllBytesAsync(files[i]));
+        }
+        long bytes = files.Sum(f => new FileInfo(f).Length);
+        string note = $"{files.Length} images in {(files.Length + perJob - 1) / perJob} jobs with a url.txt each, {bytes / 1e6:0.0} MB";
+        await File.WriteAllTextAsync(Marker(data, FieldBucket), note + "\n");
+        Log($"{FieldBucket}: seeded {note}");
+        return files.Length;
+    }
 
     private static string Marker(string data, string bucket) => Path.Combine(data, "seeded-" + bucket + ".txt");
 
@@ -414,16 +455,17 @@ internal static class Bench
     private static string Trim(string s) => s.Length > 400 ? s[..400] : s.Replace('\n', ' ');
 
     /// <summary>Both tools from an empty state, same config, alternating which goes first; outputs compared byte for byte.</summary>
-    private static Task CorpusAsync(string scenario, string endpoint, int[] workers, int reps, int images)
+    private static Task CorpusAsync(string scenario, string endpoint, int[] workers, int reps, int images, string bucket = "corpus-jobs")
     {
+        string runName = bucket == "corpus-jobs" ? "corpus" : bucket;
         for (int rep = 1; rep <= reps; rep++)
         {
             foreach (int w in workers)
             {
-                string oursDir = RunDir($"corpus-ours-{w}");
-                string pyDir = RunDir($"corpus-py-{w}");
-                string oursConfig = WriteConfig(oursDir, "corpus-jobs", endpoint, w);
-                string pyConfig = WriteConfig(pyDir, "corpus-jobs", endpoint, w);
+                string oursDir = RunDir($"{runName}-ours-{w}");
+                string pyDir = RunDir($"{runName}-py-{w}");
+                string oursConfig = WriteConfig(oursDir, bucket, endpoint, w);
+                string pyConfig = WriteConfig(pyDir, bucket, endpoint, w);
                 Sample a, b;
                 if (rep % 2 == 1)
                 {
