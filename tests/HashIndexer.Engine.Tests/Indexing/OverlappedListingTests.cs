@@ -18,23 +18,29 @@ public sealed class OverlappedListingTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public async Task Images_are_hashed_and_checkpointed_before_the_last_job_is_listed()
+    /// <summary>Jobs J100-J102 with the first <paramref name="images"/> corpus JPEGs dealt round-robin, and a config over them (3 workers).</summary>
+    private (string Root, HashIndexerConfig Config) Jobs(int images, int checkpointImages)
     {
         string root = _dir["jobs"];
-        for (int i = 0; i < 9; i++)
+        for (int i = 0; i < images; i++)
         {
             string path = Path.Combine(root, "J" + (100 + (i % 3)), $"img{i}.jpg");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.Copy(s_corpus[i], path);
         }
-        HashIndexerConfig config = new()
+        return (root, new HashIndexerConfig
         {
             Source = new SourceSettings { LocalPath = root },
             Hashing = new HashingSettings { Workers = 3 },
             Output = new OutputSettings { Target = OutputTarget.LocalCsv, Path = _dir["index"] },
-            State = new StateSettings { Path = _dir["state.json"], CheckpointImages = 1, CheckpointSeconds = 0 },
-        };
+            State = new StateSettings { Path = _dir["state.json"], CheckpointImages = checkpointImages, CheckpointSeconds = 0 },
+        });
+    }
+
+    [Fact]
+    public async Task Images_are_hashed_and_checkpointed_before_the_last_job_is_listed()
+    {
+        (string root, HashIndexerConfig config) = Jobs(images: 9, checkpointImages: 1);
         await new IndexUpdater(config, new LocalFolderSource(root), TestHasher.Hash).RunAsync();
         // Keys of a local source are relative to the root's parent: jobs/J102/img2.jpg.
         string[] lastJob = [.. Directory.GetFiles(Path.Combine(root, "J102")).Select(f => "jobs/J102/" + Path.GetFileName(f)).Order(StringComparer.Ordinal)];
@@ -56,21 +62,8 @@ public sealed class OverlappedListingTests : IDisposable
     [Fact]
     public async Task A_listing_that_fails_after_hashing_began_stops_the_run_and_keeps_what_was_hashed()
     {
-        string root = _dir["jobs"];
-        for (int i = 0; i < 6; i++)
-        {
-            string path = Path.Combine(root, "J" + (100 + (i % 3)), $"img{i}.jpg");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.Copy(s_corpus[i], path);
-        }
-        HashIndexerConfig config = new()
-        {
-            Source = new SourceSettings { LocalPath = root },
-            Hashing = new HashingSettings { Workers = 3 },
-            Output = new OutputSettings { Target = OutputTarget.LocalCsv, Path = _dir["index"] },
-            // No checkpoints: whatever is saved is saved because the listing failed.
-            State = new StateSettings { Path = _dir["state.json"], CheckpointImages = 0, CheckpointSeconds = 0 },
-        };
+        // No checkpoints: whatever is saved is saved because the listing failed.
+        (string root, HashIndexerConfig config) = Jobs(images: 6, checkpointImages: 0);
         var reporter = new CheckpointReporter();
         int hashed = 0;
         ImageHashFunction countingHash = (bytes, request, ct) =>
