@@ -100,3 +100,47 @@ public sealed class ModuleImportTests
         }
     }
 }
+
+/// <summary>
+/// The private load context under concurrent first loads (two runspaces importing the module at the same moment
+/// made every later test of a CI run fail to find the engine): a fresh context asked for the engine and SkiaSharp by
+/// 8 threads at once gives each the one assembly, and never throws.
+/// </summary>
+public sealed class LoadContextConcurrencyTests
+{
+    [Fact]
+    public void ConcurrentFirstLoadsGetTheSameAssembly()
+    {
+        string moduleDirectory = Path.Combine(TestPaths.RepoRoot, "out", "HashIndexer");
+        // The cmdlet assembly as PowerShell loads it; its load context type is internal, so reach it by reflection.
+        System.Reflection.Assembly cmdlets = System.Reflection.Assembly.LoadFrom(Path.Combine(moduleDirectory, "HashIndexer.dll"));
+        Type contextType = cmdlets.GetType("HashIndexer.Loading.HashIndexerLoadContext", throwOnError: true)!;
+        System.Reflection.MethodInfo load = contextType.GetMethod("LoadDependency")!;
+        for (int round = 0; round < 5; round++)
+        {
+            object context = Activator.CreateInstance(contextType, moduleDirectory)!;
+            foreach (string file in new[] { "HashIndexer.Engine.dll", "SkiaSharp.dll" })
+            {
+                using var start = new Barrier(8);
+                var loaded = new System.Reflection.Assembly?[8];
+                var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+                var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+                {
+                    start.SignalAndWait();
+                    try
+                    {
+                        loaded[i] = (System.Reflection.Assembly)load.Invoke(context, [file])!;
+                    }
+                    catch (System.Reflection.TargetInvocationException ex)
+                    {
+                        errors.Add(ex.InnerException!);
+                    }
+                })).ToList();
+                threads.ForEach(t => t.Start());
+                threads.ForEach(t => t.Join());
+                Assert.Empty(errors);
+                Assert.Single(loaded.Distinct());
+            }
+        }
+    }
+}

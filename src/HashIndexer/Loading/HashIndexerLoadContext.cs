@@ -29,15 +29,37 @@ internal sealed class HashIndexerLoadContext : AssemblyLoadContext
 
     /// <summary>Loads our own copy of any assembly shipped in dependencies/; anything else (the framework) comes from the default context.</summary>
     protected override Assembly? Load(AssemblyName assemblyName)
-    {
-        string? path = AssemblyPath(_dependencyDirectory, assemblyName.Name + ".dll", RuntimeInformation.RuntimeIdentifier, Environment.Version.Major);
-        return path is null ? null : LoadFromAssemblyPath(path);
-    }
+        => LoadShipped(assemblyName.Name + ".dll");
 
     /// <summary>Loads one of our assemblies by file name (the engine, for the default context's resolver).</summary>
     public Assembly LoadDependency(string fileName)
-        => LoadFromAssemblyPath(AssemblyPath(_dependencyDirectory, fileName, RuntimeInformation.RuntimeIdentifier, Environment.Version.Major)
-            ?? throw new FileNotFoundException($"HashIndexer's {fileName} is missing from {_dependencyDirectory}.", fileName));
+        => LoadShipped(fileName) ?? throw new FileNotFoundException($"HashIndexer's {fileName} is missing from {_dependencyDirectory}.", fileName);
+
+    /// <summary>
+    /// The precompiled copy when there is a usable one, else the IL copy: a damaged or half-written precompiled file
+    /// (an interrupted copy, a build writing it) must cost start-up time, not the module. Null when we ship no such file.
+    /// </summary>
+    private Assembly? LoadShipped(string fileName)
+    {
+        string? path = AssemblyPath(_dependencyDirectory, fileName, RuntimeInformation.RuntimeIdentifier, Environment.Version.Major);
+        if (path is null)
+        {
+            return null;
+        }
+        string il = Path.Combine(_dependencyDirectory, fileName);
+        if (path != il)
+        {
+            try
+            {
+                return LoadFromAssemblyPath(path);
+            }
+            catch (Exception ex) when (ex is BadImageFormatException or IOException)
+            {
+                // Fall through to the IL copy.
+            }
+        }
+        return LoadFromAssemblyPath(il);
+    }
 
     /// <summary>
     /// Which file to load for a shipped assembly: the ReadyToRun copy for this RID when the runtime is the major

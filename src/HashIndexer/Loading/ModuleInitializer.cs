@@ -15,7 +15,8 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     private const string EngineAssemblyName = "HashIndexer.Engine";
     private static readonly object s_gate = new();
     private static HashIndexerLoadContext? s_loadContext;
-    private static bool s_registered;
+    private static Assembly? s_engine;
+    private static int s_registered;
 
     /// <summary>
     /// Runs when the runtime first touches this assembly, before PowerShell reflects over the cmdlets,
@@ -26,16 +27,12 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     internal static void Register()
 #pragma warning restore CA2255
     {
-        lock (s_gate)
+        // The resolver is subscribed first and does its work itself: a runspace importing the module at the same
+        // moment (runspace pools, ForEach-Object -Parallel) must never ask for the engine in the gap between
+        // subscribing and setting up, because a failed bind of the engine is remembered for the whole process.
+        if (Interlocked.Exchange(ref s_registered, 1) == 0)
         {
-            if (s_registered)
-            {
-                return;
-            }
-            string moduleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
-            s_loadContext = new HashIndexerLoadContext(moduleDirectory);
             AssemblyLoadContext.Default.Resolving += ResolveEngine;
-            s_registered = true;
         }
     }
 
@@ -51,7 +48,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name)
     {
-        if (!string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal) || s_loadContext is null)
+        if (!string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal))
         {
             return null;
         }
@@ -61,6 +58,11 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         {
             return null;
         }
-        return s_loadContext.LoadDependency(EngineAssemblyName + ".dll");
+        // One load context and one engine for every runspace, whichever asks first.
+        lock (s_gate)
+        {
+            s_loadContext ??= new HashIndexerLoadContext(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!);
+            return s_engine ??= s_loadContext.LoadDependency(EngineAssemblyName + ".dll");
+        }
     }
 }
