@@ -108,6 +108,32 @@ public sealed class ModuleImportTests
 /// </summary>
 public sealed class LoadContextConcurrencyTests
 {
+    /// <summary>A damaged precompiled copy (an interrupted copy, a half-written file) costs start-up time, not the module: the IL copy loads.</summary>
+    [Fact]
+    public void DamagedPrecompiledCopyFallsBackToTheIlCopy()
+    {
+        string moduleDirectory = Path.Combine(TestPaths.RepoRoot, "out", "HashIndexer");
+        string copy = Directory.CreateTempSubdirectory("hashindexer-r2r-").FullName;
+        try
+        {
+            string dependencies = Path.Combine(copy, "dependencies");
+            Directory.CreateDirectory(Path.Combine(dependencies, "r2r", "linux-x64"));
+            File.Copy(Path.Combine(moduleDirectory, "dependencies", "HashIndexer.Engine.dll"), Path.Combine(dependencies, "HashIndexer.Engine.dll"));
+            byte[] precompiled = File.ReadAllBytes(Path.Combine(moduleDirectory, "dependencies", "r2r", "linux-x64", "HashIndexer.Engine.dll"));
+            File.WriteAllBytes(Path.Combine(dependencies, "r2r", "linux-x64", "HashIndexer.Engine.dll"), precompiled[..4096]);
+
+            System.Reflection.Assembly cmdlets = System.Reflection.Assembly.LoadFrom(Path.Combine(moduleDirectory, "HashIndexer.dll"));
+            Type contextType = cmdlets.GetType("HashIndexer.Loading.HashIndexerLoadContext", throwOnError: true)!;
+            object context = Activator.CreateInstance(contextType, copy)!;
+            var engine = (System.Reflection.Assembly)contextType.GetMethod("LoadDependency")!.Invoke(context, ["HashIndexer.Engine.dll"])!;
+            Assert.Equal(Path.Combine(dependencies, "HashIndexer.Engine.dll"), engine.Location);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
     [Fact]
     public void ConcurrentFirstLoadsGetTheSameAssembly()
     {
