@@ -112,6 +112,34 @@ public sealed class S3CmdletTests : IDisposable
         Assert.Equal(_server.Standard.Jobs.Count, result.Output.Count);
     }
 
+    /// <summary>
+    /// A credential object is asked for its keys at each request, as AWS.Tools' own cmdlets do, so temporary keys it
+    /// renews (assume-role, SSO) keep a long run going instead of expiring with the keys read at the start.
+    /// </summary>
+    [Fact]
+    public void CredentialObjectsAreAskedAgainForEachRequest()
+    {
+        var credential = new RenewingCredentials();
+        PowerShellResult result = _session.Invoke(
+            $"Get-S3ImageJob -BucketName $args[0] -Prefix $args[1] -Credential $args[2] -EndpointUrl '{_server.S3.ServiceUrl}' -Region us-east-1 -Verbose",
+            S3Server.Bucket, TestBuckets.StandardRootPrefix, credential).ThrowOnErrors();
+        Assert.Equal(_server.Standard.Jobs.Count, result.Output.Count);
+        // Once when the cmdlet starts, then once per signed request (the job listing and every job's url.txt).
+        Assert.True(credential.Calls >= 2 + _server.Standard.Jobs.Count, $"asked {credential.Calls} times");
+        Assert.Contains(result.Verbose, m => m.Contains("asked again for each request", StringComparison.Ordinal));
+    }
+
+    /// <summary>Shaped like the SDK's refreshing credentials (AssumeRoleAWSCredentials): new session keys each time.</summary>
+    public sealed class RenewingCredentials : Amazon.Runtime.AWSCredentials
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public override Amazon.Runtime.ImmutableCredentials GetCredentials()
+            => new(S3rverFixture.AccessKey, S3rverFixture.SecretKey, "session-" + Interlocked.Increment(ref _calls));
+    }
+
     [Fact]
     public void KeysThatAreNotImagesAreSkippedNotErrors()
     {

@@ -116,6 +116,10 @@ public sealed class S3ConnectionFactory
                 throw new S3SetupException(S3ErrorIds.AwsCredentialsNotFound,
                     "The credential object has an access key without a secret key, or a secret key without an access key.");
             }
+            if (options.CredentialRefresh is { } refresh)
+            {
+                return (new ObjectCredentials(refresh), $"credential object (access key {Mask(options.CredentialAccessKey)}; asked again for each request)");
+            }
             return (Basic(options.CredentialAccessKey, options.CredentialSecretKey, options.CredentialSessionToken),
                 $"credential object (access key {Mask(options.CredentialAccessKey)})");
         }
@@ -255,6 +259,16 @@ public sealed class S3ConnectionFactory
         string credentials = Env("AWS_SHARED_CREDENTIALS_FILE") ?? "~/.aws/credentials";
         string config = Env("AWS_CONFIG_FILE") ?? "~/.aws/config";
         return $"'{credentials}' and '{config}'";
+    }
+
+    /// <summary>A credential object's current keys at each signing: it renews temporary keys itself.</summary>
+    private sealed class ObjectCredentials(Func<CredentialKeys> read) : AWSCredentials
+    {
+        public override ImmutableCredentials GetCredentials()
+        {
+            CredentialKeys keys = read();
+            return new ImmutableCredentials(keys.AccessKey, keys.SecretKey, keys.SessionToken);
+        }
     }
 
     private static AWSCredentials Basic(string key, string secret, string? token) =>

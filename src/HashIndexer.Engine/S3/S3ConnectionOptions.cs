@@ -38,6 +38,13 @@ public sealed record S3ConnectionOptions
 
     public string? CredentialSessionToken { get; init; }
 
+    /// <summary>
+    /// Asks the credential object for its keys again (AWS.Tools' objects renew temporary keys themselves: assume-role,
+    /// SSO). When set, every request signs with what it returns instead of the keys read at the start, so a run that
+    /// lasts longer than the keys still works.
+    /// </summary>
+    public Func<CredentialKeys>? CredentialRefresh { get; init; }
+
     /// <summary>A role to assume (sts:AssumeRole) with the credentials found by the search order.</summary>
     public string? RoleArn { get; init; }
 
@@ -68,3 +75,6 @@ public sealed record S3ConnectionOptions
         return true;
     }
 }
+
+/// <summary>Keys as a credential object hands them out.</summary>
+public sealed record CredentialKeys(string AccessKey, string SecretKey, string? SessionToken);

@@ -85,7 +85,7 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
             options = options with
             {
                 AccessKey = null, SecretKey = null, SessionToken = null, ProfileName = null,
-                CredentialAccessKey = null, CredentialSecretKey = null, CredentialSessionToken = null,
+                CredentialAccessKey = null, CredentialSecretKey = null, CredentialSessionToken = null, CredentialRefresh = null,
             };
         }
         if (AccessKey is not null || SecretKey is not null)
@@ -110,7 +110,13 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
         }
         if (objectKeys is { } keys)
         {
-            options = options with { CredentialAccessKey = keys.AccessKey, CredentialSecretKey = keys.SecretKey, CredentialSessionToken = keys.SessionToken };
+            options = options with
+            {
+                CredentialAccessKey = keys.AccessKey,
+                CredentialSecretKey = keys.SecretKey,
+                CredentialSessionToken = keys.SessionToken,
+                CredentialRefresh = keys.Refresh,
+            };
         }
 
         string? storedRegion = SessionState.PSVariable.GetValue("StoredAWSRegion") as string;
@@ -150,7 +156,7 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
     };
 
     /// <summary>Set-AWSCredential's shell default; one we cannot read is passed over (with a verbose note), never fatal.</summary>
-    private (string AccessKey, string SecretKey, string? SessionToken)? StoredShellCredentials()
+    private (string AccessKey, string SecretKey, string? SessionToken, Func<CredentialKeys>? Refresh)? StoredShellCredentials()
     {
         object? stored = SessionState.PSVariable.GetValue("StoredAWSCredentials");
         if (stored is null)
@@ -173,17 +179,17 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
     /// assembly than ours (ours lives in a private load context), so their type cannot be used: ask the
     /// object for its keys through reflection and pass them on as explicit keys.
     /// </summary>
-    private protected (string AccessKey, string SecretKey, string? SessionToken)? CredentialKeys()
+    private protected (string AccessKey, string SecretKey, string? SessionToken, Func<CredentialKeys>? Refresh)? CredentialKeys()
     {
         return Credential is null ? null : KeysOf(Credential, "-Credential");
     }
 
-    private (string AccessKey, string SecretKey, string? SessionToken) KeysOf(PSObject credential, string origin)
+    private (string AccessKey, string SecretKey, string? SessionToken, Func<CredentialKeys>? Refresh) KeysOf(PSObject credential, string origin)
     {
         object value = credential.BaseObject;
         if (value is PSCredential psCredential)
         {
-            return (psCredential.UserName, new NetworkCredential(string.Empty, psCredential.Password).Password, null);
+            return (psCredential.UserName, new NetworkCredential(string.Empty, psCredential.Password).Password, null, null);
         }
 
         // AWS.Tools' Set-AWSCredential stores an AWSPSCredentials whose AWSCredentials sit in an internal property.
@@ -216,6 +222,40 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
                 new ArgumentException($"{origin}: a {value.GetType().FullName} carries no AccessKey/SecretKey. Pass an object from Get-AWSCredential, a PSCredential, or an object with AccessKey and SecretKey."),
                 "CredentialObjectInvalid", ErrorCategory.InvalidArgument, credential);
         }
-        return (accessKey!, secretKey!, string.IsNullOrEmpty(token) ? null : token);
+        // An AWS SDK credential object renews temporary keys itself (assume-role, SSO): ask it again at each request
+        // (from worker threads, so through plain reflection, not PowerShell's adapter) rather than keep the first keys.
+        Func<CredentialKeys>? refresh = null;
+        if (getCredentials is not null)
+        {
+            object target = value;
+            refresh = () =>
+            {
+                try
+                {
+                    return ReadKeys(getCredentials.Invoke(target, null)!, origin);
+                }
+                catch (TargetInvocationException ex)
+                {
+                    // E.g. an assumed role that can no longer be renewed: name the object and the cause.
+                    throw new InvalidOperationException($"{origin}: the credential object could not renew its keys: {ex.InnerException?.Message}", ex.InnerException);
+                }
+            };
+        }
+        return (accessKey!, secretKey!, string.IsNullOrEmpty(token) ? null : token, refresh);
+    }
+
+    /// <summary>AccessKey, SecretKey and Token (or SessionToken) of what an SDK credential object's GetCredentials() returned.</summary>
+    private static CredentialKeys ReadKeys(object immutable, string origin)
+    {
+        Type type = immutable.GetType();
+        string? Read(string name) => type.GetProperty(name, BindingFlags.Public | BindingFlags.Instance)?.GetValue(immutable)?.ToString();
+        string? accessKey = Read("AccessKey");
+        string? secretKey = Read("SecretKey");
+        string? token = Read("Token") ?? Read("SessionToken");
+        if (string.IsNullOrEmpty(accessKey) || string.IsNullOrEmpty(secretKey))
+        {
+            throw new InvalidOperationException($"{origin}: the credential object returned no AccessKey/SecretKey when asked again.");
+        }
+        return new CredentialKeys(accessKey, secretKey, string.IsNullOrEmpty(token) ? null : token);
     }
 }
