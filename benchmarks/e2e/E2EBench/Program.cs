@@ -9,7 +9,6 @@
 // breakdown as E2EBench children. Peak memory is the child's maximum resident set (GNU time's %M).
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -102,24 +101,6 @@ internal static class S3
         AccessKey = S3rverFixture.AccessKey,
         SecretKey = S3rverFixture.SecretKey,
     });
-
-    public static async Task PutAsync(AmazonS3Client client, string bucket, string key, byte[] data)
-    {
-        using var stream = new MemoryStream(data, writable: false);
-        PutObjectResponse r = await client.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = bucket,
-            Key = key,
-            InputStream = stream,
-            AutoCloseStream = false,
-            UseChunkEncoding = false,
-        });
-        string md5 = Convert.ToHexStringLower(MD5.HashData(data));
-        if (r.ETag.Trim('"') != md5)
-        {
-            throw new InvalidOperationException($"s3rver stored {key} with ETag {r.ETag}, not {md5}.");
-        }
-    }
 }
 
 
@@ -173,13 +154,12 @@ internal static class Bench
         }
         await using S3rverFixture server = await S3rverFixture.StartAsync(storeDir);
         Log($"s3rver {server.ServiceUrl} (pid {server.ProcessId})");
-        using AmazonS3Client client = S3.Client(server.ServiceUrl);
 
-        int corpusImages = await SeedCorpusAsync(client, data);
+        int corpusImages = await SeedCorpusAsync(server, data);
         bool small = only.Contains("small", StringComparison.Ordinal);
         if (small)
         {
-            await SeedSmallAsync(client, data, smallCount, smallJobs);
+            await SeedSmallAsync(server, data, smallCount, smallJobs);
         }
 
         if (only.Contains("corpus", StringComparison.Ordinal))
@@ -189,7 +169,7 @@ internal static class Bench
         if (only.Contains("field", StringComparison.Ordinal))
         {
             // What users hash: 12 MP camera JPEGs (shared/tools/make_field_photos.py), not the corpus' mostly small images.
-            int fieldImages = await SeedFieldAsync(client, data);
+            int fieldImages = await SeedFieldAsync(server, data);
             await CorpusAsync("field photos (12 MP), direct", server.ServiceUrl, workers, reps, fieldImages, FieldBucket);
         }
         if (only.Contains("latency", StringComparison.Ordinal))
@@ -250,7 +230,7 @@ internal static class Bench
     private const string FieldBucket = "field-jobs";
 
     /// <summary>24 field photos (12 MP JPEG 4:2:0 q90, made once by make_field_photos.py from corpus/images/src) in 4 jobs of 6, each with a url.txt.</summary>
-    private static async Task<int> SeedFieldAsync(AmazonS3Client client, string data)
+    private static async Task<int> SeedFieldAsync(S3rverFixture server, string data)
     {
         const int count = 24, perJob = 6;
         if (File.Exists(Marker(data, FieldBucket)))
@@ -265,21 +245,40 @@ internal static class Bench
             throw new InvalidOperationException("make_field_photos.py failed: " + output);
         }
         string[] files = [.. Directory.GetFiles(photos, "*.jpg").Order(StringComparer.Ordinal)];
-        await client.PutBucketAsync(FieldBucket);
-        for (int i = 0; i < files.Length; i++)
-        {
-            string job = S3.Root + (40001 + (i / perJob)).ToString(CultureInfo.InvariantCulture) + "/";
-            if (i % perJob == 0)
-            {
-                await S3.PutAsync(client, FieldBucket, job + "url.txt", Encoding.UTF8.GetBytes($"https://jobs.example.com/{40001 + (i / perJob)}\r\n"));
-            }
-            await S3.PutAsync(client, FieldBucket, job + Path.GetFileName(files[i]), await File.ReadAllBytesAsync(files[i]));
-        }
+        await UploadJobsAsync(server, FieldBucket, firstJob: 40001, files, perJob);
         long bytes = files.Sum(f => new FileInfo(f).Length);
         string note = $"{files.Length} images in {(files.Length + perJob - 1) / perJob} jobs with a url.txt each, {bytes / 1e6:0.0} MB";
         await File.WriteAllTextAsync(Marker(data, FieldBucket), note + "\n");
         Log($"{FieldBucket}: seeded {note}");
         return files.Length;
+    }
+
+    /// <summary>
+    /// A bucket of jobs <c>&lt;root&gt;/&lt;firstJob + n&gt;/</c> holding <paramref name="perJob"/> of the files each (a name met twice
+    /// in one job gets a <c>v_</c> prefix), and a url.txt in every job. Returns the number of jobs.
+    /// </summary>
+    private static async Task<int> UploadJobsAsync(S3rverFixture server, string bucket, int firstJob, string[] files, int perJob)
+    {
+        await server.CreateBucketAsync(bucket);
+        string JobPrefix(int n) => S3.Root + (firstJob + n).ToString(CultureInfo.InvariantCulture) + "/";
+        var items = new List<(string Key, string Path)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < files.Length; i++)
+        {
+            string job = JobPrefix(i / perJob);
+            string name = Path.GetFileName(files[i]);
+            string key = seen.Add(job + name) ? job + name : job + "v_" + name;
+            seen.Add(key);
+            items.Add((key, files[i]));
+        }
+        int jobs = (files.Length + perJob - 1) / perJob;
+        for (int j = 0; j < jobs; j++)
+        {
+            await server.PutTextAsync(bucket, JobPrefix(j) + "url.txt", $"https://jobs.example.com/{firstJob + j}\r\n");
+        }
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (it, ct) => await server.PutObjectAsync(bucket, it.Key, await File.ReadAllBytesAsync(it.Path, ct), ct));
+        return jobs;
     }
 
     private static string Marker(string data, string bucket) => Path.Combine(data, "seeded-" + bucket + ".txt");
@@ -289,7 +288,7 @@ internal static class Bench
     public static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     /// <summary>The 441 corpus images (src then var, by name) in 21 jobs of 21, each job with a url.txt.</summary>
-    private static async Task<int> SeedCorpusAsync(AmazonS3Client client, string data)
+    private static async Task<int> SeedCorpusAsync(S3rverFixture server, string data)
     {
         const string bucket = "corpus-jobs";
         string corpus = Path.Combine(TestSupportPaths.Shared, "corpus", "images");
@@ -302,26 +301,7 @@ internal static class Bench
             return files.Length;
         }
         var watch = Stopwatch.StartNew();
-        await client.PutBucketAsync(bucket);
-        const int perJob = 21;
-        var items = new List<(string Key, string Path)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < files.Length; i++)
-        {
-            string job = S3.Root + (30001 + (i / perJob)).ToString(CultureInfo.InvariantCulture) + "/";
-            string name = Path.GetFileName(files[i]);
-            string key = seen.Add(job + name) ? job + name : job + "v_" + name;
-            seen.Add(key);
-            items.Add((key, files[i]));
-        }
-        int jobs = (files.Length + perJob - 1) / perJob;
-        for (int j = 0; j < jobs; j++)
-        {
-            string job = S3.Root + (30001 + j).ToString(CultureInfo.InvariantCulture) + "/";
-            await S3.PutAsync(client, bucket, job + "url.txt", Encoding.UTF8.GetBytes($"https://jobs.example.com/{30001 + j}\r\n"));
-        }
-        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            async (it, ct) => await S3.PutAsync(client, bucket, it.Key, await File.ReadAllBytesAsync(it.Path, ct)));
+        int jobs = await UploadJobsAsync(server, bucket, firstJob: 30001, files, perJob: 21);
         long bytes = files.Sum(f => new FileInfo(f).Length);
         string note = $"{jobs} jobs, {files.Length} images + {jobs} url.txt = {files.Length + jobs} objects, {bytes / 1e6:0.0} MB";
         await File.WriteAllTextAsync(Marker(data, bucket), note + "\n");
@@ -330,7 +310,7 @@ internal static class Bench
     }
 
     /// <summary>N tiny images (8 distinct 64x64 JPEGs/PNGs, made by make_tiny.py) in N/perJob jobs, url.txt in each.</summary>
-    private static async Task SeedSmallAsync(AmazonS3Client client, string data, int count, int jobs)
+    private static async Task SeedSmallAsync(S3rverFixture server, string data, int count, int jobs)
     {
         string bucket = SmallBucket(count);
         if (File.Exists(Marker(data, bucket)))
@@ -346,7 +326,7 @@ internal static class Bench
         }
         (string Ext, byte[] Bytes)[] tiny = [.. Directory.GetFiles(tinyDir).Order(StringComparer.Ordinal).Select(f => (Path.GetExtension(f), File.ReadAllBytes(f)))];
         var watch = Stopwatch.StartNew();
-        await client.PutBucketAsync(bucket);
+        await server.CreateBucketAsync(bucket);
         int perJob = count / jobs;
         int done = 0;
         var objects = Enumerable.Range(0, count + jobs).Select(i => i < jobs
@@ -357,9 +337,9 @@ internal static class Bench
             var t = tiny[n % tiny.Length];
             return (S3.Root + (40001 + (n / perJob)).ToString(CultureInfo.InvariantCulture) + "/img" + (n % perJob).ToString("D4", CultureInfo.InvariantCulture) + t.Ext, t.Bytes);
         }
-        await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (it, _) =>
+        await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (it, ct) =>
         {
-            await S3.PutAsync(client, bucket, it.Key, it.Bytes);
+            await server.PutObjectAsync(bucket, it.Key, it.Bytes, ct);
             if (Interlocked.Increment(ref done) % 10_000 == 0)
             {
                 Log($"{bucket}: {done} objects uploaded ({watch.Elapsed.TotalSeconds:0} s)");
