@@ -17,9 +17,7 @@ namespace HashIndexer.Engine.Imaging;
 internal sealed unsafe class NativePixelBuffer : IDisposable
 {
     private const nuint Granularity = 1 << 20;
-    private static readonly object s_lock = new();
-    private static readonly List<NativePixelBuffer> s_retained = [];
-    private static readonly int s_maxRetained = Math.Max(2, Environment.ProcessorCount);
+    private static readonly LargestBuffersPool<NativePixelBuffer> s_pool = new(b => (long)b.Capacity);
 
     private byte* _pointer;
 
@@ -44,23 +42,9 @@ internal sealed unsafe class NativePixelBuffer : IDisposable
     public static NativePixelBuffer Rent(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        lock (s_lock)
+        if (s_pool.TakeSmallestFitting(length) is { } found)
         {
-            // The smallest retained block that fits, so a small image does not take a big one.
-            int best = -1;
-            for (int i = 0; i < s_retained.Count; i++)
-            {
-                if (s_retained[i].Capacity >= (nuint)length && (best < 0 || s_retained[i].Capacity < s_retained[best].Capacity))
-                {
-                    best = i;
-                }
-            }
-            if (best >= 0)
-            {
-                NativePixelBuffer found = s_retained[best];
-                s_retained.RemoveAt(best);
-                return found;
-            }
+            return found;
         }
         // Rounded up to 1 MB so that photos of nearly the same size share blocks.
         return new NativePixelBuffer(((nuint)length + Granularity - 1) & ~(Granularity - 1));
@@ -73,44 +57,13 @@ internal sealed unsafe class NativePixelBuffer : IDisposable
         {
             return;
         }
-        NativePixelBuffer? free = this;
-        lock (s_lock)
-        {
-            if (s_retained.Count < s_maxRetained)
-            {
-                s_retained.Add(this);
-                free = null;
-            }
-            else
-            {
-                int smallest = 0;
-                for (int i = 1; i < s_retained.Count; i++)
-                {
-                    if (s_retained[i].Capacity < s_retained[smallest].Capacity)
-                    {
-                        smallest = i;
-                    }
-                }
-                if (s_retained[smallest].Capacity < Capacity)
-                {
-                    free = s_retained[smallest];
-                    s_retained[smallest] = this;
-                }
-            }
-        }
-        free?.Free();
+        s_pool.Keep(this)?.Free();
     }
 
     /// <summary>Frees every retained block (tests and benchmarks).</summary>
     public static void Trim()
     {
-        NativePixelBuffer[] all;
-        lock (s_lock)
-        {
-            all = [.. s_retained];
-            s_retained.Clear();
-        }
-        foreach (NativePixelBuffer b in all)
+        foreach (NativePixelBuffer b in s_pool.TakeAll())
         {
             b.Free();
         }

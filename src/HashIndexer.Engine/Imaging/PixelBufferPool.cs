@@ -11,9 +11,7 @@ namespace HashIndexer.Engine.Imaging;
 internal static class PixelBufferPool
 {
     private const int LargeThreshold = 1 << 20;
-    private static readonly object s_lock = new();
-    private static readonly List<byte[]> s_large = [];
-    private static readonly int s_maxRetained = Math.Max(2, Environment.ProcessorCount);
+    private static readonly LargestBuffersPool<byte[]> s_large = new(b => b.Length);
 
     /// <summary>A buffer of at least <paramref name="minimumLength"/> bytes (contents undefined).</summary>
     public static byte[] Rent(long minimumLength)
@@ -27,23 +25,9 @@ internal static class PixelBufferPool
         {
             return ArrayPool<byte>.Shared.Rent(length);
         }
-        lock (s_lock)
+        if (s_large.TakeSmallestFitting(length) is { } found)
         {
-            // The smallest retained buffer that fits, so a small image does not take a big one.
-            int best = -1;
-            for (int i = 0; i < s_large.Count; i++)
-            {
-                if (s_large[i].Length >= length && (best < 0 || s_large[i].Length < s_large[best].Length))
-                {
-                    best = i;
-                }
-            }
-            if (best >= 0)
-            {
-                byte[] found = s_large[best];
-                s_large.RemoveAt(best);
-                return found;
-            }
+            return found;
         }
         // Round up to 1 MB so that images of nearly the same size share buffers.
         long rounded = Math.Min(Array.MaxLength, ((long)length + LargeThreshold - 1) & ~(long)(LargeThreshold - 1));
@@ -61,35 +45,13 @@ internal static class PixelBufferPool
             ArrayPool<byte>.Shared.Return(buffer);
             return;
         }
-        lock (s_lock)
-        {
-            if (s_large.Count < s_maxRetained)
-            {
-                s_large.Add(buffer);
-                return;
-            }
-            // Keep the larger buffers: replace the smallest retained one if this one is bigger.
-            int smallest = 0;
-            for (int i = 1; i < s_large.Count; i++)
-            {
-                if (s_large[i].Length < s_large[smallest].Length)
-                {
-                    smallest = i;
-                }
-            }
-            if (s_large[smallest].Length < buffer.Length)
-            {
-                s_large[smallest] = buffer;
-            }
-        }
+        // A buffer the pool lets go is left to the GC.
+        _ = s_large.Keep(buffer);
     }
 
     /// <summary>Drops every retained large buffer (tests and benchmarks).</summary>
     public static void Trim()
     {
-        lock (s_lock)
-        {
-            s_large.Clear();
-        }
+        _ = s_large.TakeAll();
     }
 }
