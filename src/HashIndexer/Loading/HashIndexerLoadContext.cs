@@ -25,7 +25,7 @@ internal sealed class HashIndexerLoadContext : AssemblyLoadContext
     }
 
     /// <summary>The .NET major version the precompiled copies in dependencies/r2r/&lt;rid&gt;/ were compiled for (build/ReadyToRun.targets).</summary>
-    internal const int ReadyToRunRuntimeMajor = 10;
+    private const int ReadyToRunRuntimeMajor = 10;
 
     /// <summary>Loads our own copy of any assembly shipped in dependencies/; anything else (the framework) comes from the default context.</summary>
     protected override Assembly? Load(AssemblyName assemblyName)
@@ -41,17 +41,16 @@ internal sealed class HashIndexerLoadContext : AssemblyLoadContext
     /// </summary>
     private Assembly? LoadShipped(string fileName)
     {
-        string? path = AssemblyPath(_dependencyDirectory, fileName, RuntimeInformation.RuntimeIdentifier, Environment.Version.Major);
-        if (path is null)
+        string il = Path.Combine(_dependencyDirectory, fileName);
+        if (!File.Exists(il))
         {
             return null;
         }
-        string il = Path.Combine(_dependencyDirectory, fileName);
-        if (path != il)
+        if (PrecompiledPath(fileName) is { } precompiled)
         {
             try
             {
-                return LoadFromAssemblyPath(path);
+                return LoadFromAssemblyPath(precompiled);
             }
             catch (Exception ex) when (ex is BadImageFormatException or IOException)
             {
@@ -62,26 +61,17 @@ internal sealed class HashIndexerLoadContext : AssemblyLoadContext
     }
 
     /// <summary>
-    /// Which file to load for a shipped assembly: the ReadyToRun copy for this RID when the runtime is the major
-    /// version it was compiled for (any other runtime would ignore its native code), else the IL copy; null when we
-    /// ship no such assembly.
+    /// The ReadyToRun copy of a shipped assembly for this RID, when the runtime is the major version it was compiled
+    /// for (any other runtime would ignore its native code) and the copy exists; else null.
     /// </summary>
-    internal static string? AssemblyPath(string dependencyDirectory, string fileName, string runtimeIdentifier, int runtimeMajor)
+    private string? PrecompiledPath(string fileName)
     {
-        string il = Path.Combine(dependencyDirectory, fileName);
-        if (!File.Exists(il))
+        if (Environment.Version.Major != ReadyToRunRuntimeMajor)
         {
             return null;
         }
-        if (runtimeMajor == ReadyToRunRuntimeMajor)
-        {
-            string precompiled = Path.Combine(dependencyDirectory, "r2r", runtimeIdentifier, fileName);
-            if (File.Exists(precompiled))
-            {
-                return precompiled;
-            }
-        }
-        return il;
+        string precompiled = Path.Combine(_dependencyDirectory, "r2r", RuntimeInformation.RuntimeIdentifier, fileName);
+        return File.Exists(precompiled) ? precompiled : null;
     }
 
     /// <summary>
