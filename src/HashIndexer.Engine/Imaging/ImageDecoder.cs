@@ -250,8 +250,9 @@ internal static class ImageDecoder
             {
                 // libturbojpeg decodes whole images only; its SIMD decode of the whole image is still far cheaper
                 // than SkiaSharp's row by row. One spare row keeps the last row's padding readable.
-                var full = NativePixelBuffer.Rent(checked(info.RowBytes * (Height + 1)));
-                if (TryTurboDecode(full.Span(info.RowBytes * (Height + 1))))
+                int length = checked(info.RowBytes * (Height + 1));
+                var full = NativePixelBuffer.Rent(length);
+                if (TryTurboDecode(full.Span(length)))
                 {
                     _turboRows = full;
                     _nextRow = 0;
@@ -275,7 +276,9 @@ internal static class ImageDecoder
             if (_turboRows is { } full)
             {
                 count = Math.Min(count, Height - _nextRow);
-                ReadOnlySpan<byte> rows = full.Span(_rowBytes * (Height + 1)).Slice(_nextRow * _rowBytes, (count * _rowBytes) + RowResizer.RowPadding);
+                // Rows up to the end of this band, plus the padding (the spare row after the last one).
+                int end = ((_nextRow + count) * _rowBytes) + RowResizer.RowPadding;
+                ReadOnlySpan<byte> rows = full.Span(end)[(_nextRow * _rowBytes)..];
                 _nextRow += count;
                 return rows;
             }
