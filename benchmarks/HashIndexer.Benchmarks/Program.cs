@@ -3,6 +3,7 @@ using HashIndexer.Engine.Hashing;
 
 if (args.Length > 0 && args[0] == "alloc") return Alloc.Run(args[1]);
 if (args.Length > 0 && args[0] == "stages") return Stages.Run(args[1]);
+if (args.Length > 0 && args[0] == "seedloop") return Stages.SeedLoop(args[1], int.Parse(args[2]));
 if (args.Length > 0 && args[0] == "decode") return DecodeExperiment.Run(args[1]);
 if (args.Length > 0 && args[0] == "profile") return Profile.Run(args[1]);
 if (args.Length > 0 && args[0] == "dump") return DebugDump.Run(args[1]);

@@ -6,6 +6,21 @@ using SkiaSharp;
 /// <summary>stages DIR: per-image CPU cost of the stages of the exact JPEG pipeline, best of 5, one thread (exploration).</summary>
 internal static class Stages
 {
+    /// <summary>seedloop DIR N: the exact seed pipeline (the original's three hashes) over every file, N passes (for perf record).</summary>
+    public static int SeedLoop(string dir, int reps)
+    {
+        var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
+        var hasher = new ImageHasher();
+        var seed = new HashRequest { Seed = new SeedOptions() };
+        for (int r = 0; r < reps; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var b in files) hasher.Hash(b, seed);
+            Console.WriteLine($"{sw.Elapsed.TotalMilliseconds / files.Length:F2} ms/image");
+        }
+        return 0;
+    }
+
     public static unsafe int Run(string dir)
     {
         var files = Directory.GetFiles(dir).Where(f => f.EndsWith(".jpg", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
@@ -15,6 +30,8 @@ internal static class Stages
         var fphash = new HashRequest { Algorithms = [HashAlgorithmKind.PHash], Decode = new DecodeOptions { Mode = DecodeMode.Fast } };
         var fseed = new HashRequest { Seed = new SeedOptions(), Decode = new DecodeOptions { Mode = DecodeMode.Fast } };
         byte[] band = new byte[1 << 20];
+        // Whole-image RGBX decodes (libturbojpeg) go here: as large as the largest image.
+        byte[] big = new byte[files.Max(b => { var i = SKBitmap.DecodeBounds(b); return (long)i.Width * i.Height * 4; })];
         var stages = new (string Name, Action<byte[]> Run)[]
         {
             ("jpeg structure check", b => JpegStructure.Check(b)),
@@ -40,6 +57,11 @@ internal static class Stages
                 var d = codec.GetScaledDimensions(1 / 8f);
                 var info = new SKImageInfo(d.Width, d.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
                 fixed (byte* p = band) codec.GetPixels(info, (IntPtr)p);
+            }),
+            ("turbo decode rgbx", b =>
+            {
+                var h = SKBitmap.DecodeBounds(b);
+                TurboJpeg.Instance?.TryDecode(b, big, h.Width, h.Height, false);
             }),
             ("exact phash", b => hasher.Hash(b, phash)),
             ("exact seed", b => hasher.Hash(b, seed)),

@@ -253,12 +253,20 @@ public sealed class ImageHasher
     }
 
     /// <summary>The seed hashes of the resized grayscale image <c>small</c>.</summary>
-    private static SeedHashes SeedHashesOf(PixelImage small, SeedOptions options)
+    internal static SeedHashes SeedHashesOf(PixelImage small, SeedOptions options)
     {
         var sv = new ImageView(small);
-        string original = HashFunctions.PHash(sv, ChannelRead.Gray, 8).ToString();
-        string hflip = HashFunctions.PHash(sv.Mirror(), ChannelRead.Gray, 8).ToString();
-        string vflip = HashFunctions.PHash(sv.Flip(), ChannelRead.Gray, 8).ToString();
+        const int n = 8;
+        using PixelImage resized = Resampler.Resize(sv, ChannelRead.Gray, 4 * n, 4 * n, ResampleFilter.Lanczos, PillowMode.L);
+        string original = HashFunctions.PHashOfResized(resized.Bytes, n).ToString();
+        // The flips' phash resizes the mirrored image; when the weights mirror each other exactly (checked), that is
+        // the mirror of the resize already made, which saves two of the three resizes.
+        string hflip = ResampleCoefficients.Get(small.Width, 4 * n, ResampleFilter.Lanczos).IsMirrorSymmetric
+            ? HashFunctions.PHashOfResized(new ImageView(resized).Mirror().ToGrayBytes(), n).ToString()
+            : HashFunctions.PHash(sv.Mirror(), ChannelRead.Gray, n).ToString();
+        string vflip = ResampleCoefficients.Get(small.Height, 4 * n, ResampleFilter.Lanczos).IsMirrorSymmetric
+            ? HashFunctions.PHashOfResized(new ImageView(resized).Flip().ToGrayBytes(), n).ToString()
+            : HashFunctions.PHash(sv.Flip(), ChannelRead.Gray, n).ToString();
         var perms = new List<KeyValuePair<string, string>>(options.Permutations.Count);
         foreach (Permutation p in options.Permutations)
         {

@@ -249,8 +249,8 @@ internal static class ImageDecoder
             if (_turbo is not null)
             {
                 // libturbojpeg decodes whole images only; its SIMD decode of the whole image is still far cheaper
-                // than SkiaSharp's row by row. One spare row keeps the last row's padding readable.
-                int length = checked(info.RowBytes * (Height + 1));
+                // than SkiaSharp's row by row. The spare bytes keep the last row's padding readable.
+                int length = checked((info.RowBytes * Height) + RowResizer.RowPadding);
                 var full = NativePixelBuffer.Rent(length);
                 if (TryTurboDecode(full.Span(length)))
                 {

@@ -27,6 +27,7 @@ internal sealed class ResampleCoefficients
 
     private int[]? _fixed4;
     private short[]? _split16;
+    private bool? _mirrorSymmetric;
 
     private ResampleCoefficients(int inSize, int outSize, int ksize, int[] start, int[] count, double[] weights)
     {
@@ -99,8 +100,11 @@ internal sealed class ResampleCoefficients
         }
     }
 
-    /// <summary>Taps per output pixel in <see cref="Split16"/>: <see cref="KSize"/> rounded up to 16.</summary>
-    public int Stride16 => (KSize + 15) & ~15;
+    /// <summary>
+    /// Taps per output pixel in <see cref="Split16"/>: <see cref="KSize"/> rounded up to 16 when it is at most 16,
+    /// else to 32, so that a window is read in whole 256-bit (16 taps) or 512-bit (32 taps) steps.
+    /// </summary>
+    public int Stride16 => KSize <= 16 ? 16 : (KSize + 31) & ~31;
 
     /// <summary>Bits in the low part of a split weight.</summary>
     public const int SplitBits = 12;
@@ -131,6 +135,37 @@ internal sealed class ResampleCoefficients
                 Volatile.Write(ref _split16, f);
             }
             return f;
+        }
+    }
+
+    /// <summary>
+    /// True when output pixel o's window and fixed-point weights are those of output pixel (OutSize - 1 - o) read
+    /// backwards. Then resizing a mirrored image gives, exactly, the mirror of the resized image: every output is the
+    /// same integer sum of the same products. The windows always mirror each other; the weights usually do, but
+    /// Pillow normalises each window by its floating-point sum, taken in the other order for the mirrored window, so
+    /// this is checked, never assumed.
+    /// </summary>
+    public bool IsMirrorSymmetric
+    {
+        get
+        {
+            if (_mirrorSymmetric is { } known)
+            {
+                return known;
+            }
+            bool symmetric = true;
+            for (int o = 0; o < OutSize && symmetric; o++)
+            {
+                int m = OutSize - 1 - o;
+                int n = Count[o];
+                symmetric = Count[m] == n && Start[m] == InSize - (Start[o] + n);
+                for (int i = 0; i < n && symmetric; i++)
+                {
+                    symmetric = Fixed1[(o * Stride1) + i] == Fixed1[(m * Stride1) + n - 1 - i];
+                }
+            }
+            _mirrorSymmetric = symmetric;
+            return symmetric;
         }
     }
 

@@ -21,8 +21,8 @@ namespace HashIndexer.Engine.Imaging;
 /// </remarks>
 internal sealed class RowResizer : IDisposable
 {
-    /// <summary>Bytes that must be readable after the end of each row passed to <see cref="AddRow"/> (the 16-bit kernel reads past a window).</summary>
-    public const int RowPadding = 16;
+    /// <summary>Bytes that must be readable after the end of each row passed to <see cref="AddRow"/> (the 16-bit kernel reads up to 31 past a window).</summary>
+    public const int RowPadding = 32;
 
     private readonly ResampleCoefficients? _hor;
     private readonly ResampleCoefficients? _vert;
