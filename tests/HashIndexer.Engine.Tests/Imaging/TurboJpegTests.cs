@@ -112,6 +112,29 @@ public sealed class TurboJpegTests
         Assert.Equal(Outcome(() => hasher.Hash(bytes, request with { Decode = SkiaOnly })), Outcome(() => hasher.Hash(bytes, request)));
     }
 
+    [Theory]
+    [InlineData(1, 1, false)]
+    [InlineData(1, 7, false)]
+    [InlineData(3, 2, true)]
+    [InlineData(1, 40, true)]
+    public void Images_a_few_pixels_wide_hash_as_they_do_with_SkiaSharp(int width, int height, bool gray)
+    {
+        // A whole-image decode keeps padding readable after its last row however narrow the rows are.
+        using var bitmap = new SkiaSharp.SKBitmap(width, height, gray ? SkiaSharp.SKColorType.Gray8 : SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)(40 * x), (byte)(6 * y), (byte)(200 - (3 * y))));
+            }
+        }
+        using SkiaSharp.SKData encoded = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90);
+        byte[] bytes = encoded.ToArray();
+        var hasher = new ImageHasher();
+        var request = new HashRequest { Seed = new SeedOptions(), Algorithms = [HashAlgorithmKind.PHash, HashAlgorithmKind.DHash] };
+        Assert.Equal(Outcome(() => hasher.Hash(bytes, request with { Decode = SkiaOnly })), Outcome(() => hasher.Hash(bytes, request)));
+    }
+
     private static string Outcome(Func<ImageHashResult> hash)
     {
         try
