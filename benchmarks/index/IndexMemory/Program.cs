@@ -134,10 +134,10 @@ internal sealed class SyntheticSource(int count, int jobs, int changedEvery) : I
         await Task.CompletedTask;
     }
 
-    public Task<ReadOnlyMemory<byte>> ReadAsync(ImageObject image, CancellationToken cancellationToken)
+    public Task<ImageBytes> ReadAsync(ImageObject image, CancellationToken cancellationToken)
     {
         var b = new byte[64];
         System.Text.Encoding.UTF8.GetBytes(image.Key + image.ETag, b);
-        return Task.FromResult<ReadOnlyMemory<byte>>(b);
+        return Task.FromResult(ImageBytes.FromArray(b));
     }
 }

@@ -428,9 +428,12 @@ public sealed class IndexUpdater
             string errorId = "ImageReadFailed";
             try
             {
-                ReadOnlyMemory<byte> bytes = await _u._source.ReadAsync(img, ct).ConfigureAwait(false);
-                errorId = "ImageHashFailed";
-                ImageHashResult r = await Pipeline.CpuGate.RunAsync(() => _u._hash(bytes, request, ct), ct).ConfigureAwait(false);
+                ImageHashResult r;
+                using (ImageBytes bytes = await _u._source.ReadAsync(img, ct).ConfigureAwait(false))
+                {
+                    errorId = "ImageHashFailed";
+                    r = await Pipeline.CpuGate.RunAsync(() => _u._hash(bytes.Memory, request, ct), ct).ConfigureAwait(false);
+                }
                 IndexEntry e = ToEntry(img, r);
                 lock (_gate)
                 {

@@ -29,8 +29,11 @@ public interface IImageSource
     /// <summary>Every image of a job, sub-folders included, in ordinal key order. Non-image objects are counted in <paramref name="skipped"/>.</summary>
     IAsyncEnumerable<ImageObject> ListImagesAsync(ImageJob job, SkipCounter skipped, CancellationToken cancellationToken);
 
-    /// <summary>The object's bytes. Transient failures are retried inside; a persistent one throws.</summary>
-    Task<ReadOnlyMemory<byte>> ReadAsync(ImageObject image, CancellationToken cancellationToken);
+    /// <summary>
+    /// The object's bytes; the caller disposes them once the image is hashed. Transient failures are retried inside;
+    /// a persistent one throws.
+    /// </summary>
+    Task<ImageBytes> ReadAsync(ImageObject image, CancellationToken cancellationToken);
 }
 
 /// <summary>Thread-safe count (and a few names, for -Verbose) of listed objects that are not images.</summary>

@@ -78,6 +78,9 @@ public sealed class LocalFolderSource : IImageSource
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    public async Task<ReadOnlyMemory<byte>> ReadAsync(ImageObject image, CancellationToken cancellationToken)
-        => await File.ReadAllBytesAsync(image.Location, cancellationToken).ConfigureAwait(false);
+    public Task<ImageBytes> ReadAsync(ImageObject image, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return ImageBytes.ReadFileAsync(image.Location, cancellationToken);
+    }
 }

@@ -170,15 +170,14 @@ public sealed class S3ImageSource : IImageSource
     }
 
     /// <summary>The object's bytes, streamed into memory; transient failures (including a body cut short) are retried.</summary>
-    public async Task<ReadOnlyMemory<byte>> ReadAsync(ImageObject image, CancellationToken cancellationToken)
+    public async Task<ImageBytes> ReadAsync(ImageObject image, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
         string bucket = S3Uri.TryParse(image.Location, out S3Uri? uri) ? uri.Bucket : image.Job?.Container ?? Bucket;
         string location = S3Uri.Format(bucket, image.Key);
         try
         {
-            byte[] bytes = await _retry.ExecuteAsync(ct => GetBytesAsync(bucket, image.Key, ct), cancellationToken).ConfigureAwait(false);
-            return bytes;
+            return await _retry.ExecuteAsync(ct => GetBytesAsync(bucket, image.Key, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -373,7 +372,8 @@ public sealed class S3ImageSource : IImageSource
             {
                 try
                 {
-                    return JobUrlFile.Decode(await GetBytesAsync(Bucket, urlKey, ct).ConfigureAwait(false));
+                    using ImageBytes content = await GetBytesAsync(Bucket, urlKey, ct).ConfigureAwait(false);
+                    return JobUrlFile.Decode(content.Memory.Span);
                 }
                 catch (AmazonS3Exception ex) when (S3ErrorMapper.IsNotFound(ex))
                 {
@@ -390,8 +390,11 @@ public sealed class S3ImageSource : IImageSource
         return new ImageJob(number, url, Bucket, prefix);
     }
 
-    /// <summary>One GetObject, the whole body into one array; a body shorter than Content-Length is an IOException (retried).</summary>
-    private async Task<byte[]> GetBytesAsync(string bucket, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// One GetObject, the whole body into one (lent) buffer; a body shorter than Content-Length is an IOException
+    /// (retried). Any failure gives the buffer back before it propagates.
+    /// </summary>
+    private async Task<ImageBytes> GetBytesAsync(string bucket, string key, CancellationToken cancellationToken)
     {
         using GetObjectResponse response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false);
         long length = response.ContentLength;
@@ -400,24 +403,33 @@ public sealed class S3ImageSource : IImageSource
         {
             using var buffer = new MemoryStream();
             await body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return buffer.ToArray();
+            return ImageBytes.FromArray(buffer.ToArray());
         }
         if (length > Array.MaxLength)
         {
             throw new InvalidDataException($"The object is {length} bytes, more than can be held in memory at once.");
         }
-        byte[] bytes = new byte[length];
-        int read = 0;
-        while (read < bytes.Length)
+        ImageBytes bytes = ImageBytes.Allocate((int)length);
+        try
         {
-            int n = await body.ReadAsync(bytes.AsMemory(read), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
+            Memory<byte> destination = bytes.Writable;
+            int read = 0;
+            while (read < length)
             {
-                throw new IOException($"The connection closed after {read} of {length} bytes.");
+                int n = await body.ReadAsync(destination[read..], cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new IOException($"The connection closed after {read} of {length} bytes.");
+                }
+                read += n;
             }
-            read += n;
+            return bytes;
         }
-        return bytes;
+        catch
+        {
+            bytes.Dispose();
+            throw;
+        }
     }
 
     private Exception ObjectFailure(Exception ex, string bucket, string location, string what, string? errorId = null)

@@ -154,7 +154,11 @@ public abstract class ImageHashCmdletBase : S3AwareCmdlet
             try
             {
                 LoadedImage image = await input.LoadAsync(ct).ConfigureAwait(false);
-                ImageHashResult result = await CpuGate.RunAsync(() => s_hasher.Hash(image.Bytes, request, ct), ct).ConfigureAwait(false);
+                ImageHashResult result;
+                using (image.Bytes)
+                {
+                    result = await CpuGate.RunAsync(() => s_hasher.Hash(image.Bytes.Memory, request, ct), ct).ConfigureAwait(false);
+                }
                 return new HashOutcome(input, image, result, null);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

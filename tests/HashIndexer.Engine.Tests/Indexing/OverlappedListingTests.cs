@@ -148,6 +148,6 @@ public sealed class OverlappedListingTests : IDisposable
             }
         }
 
-        public Task<ReadOnlyMemory<byte>> ReadAsync(ImageObject image, CancellationToken cancellationToken) => inner.ReadAsync(image, cancellationToken);
+        public Task<ImageBytes> ReadAsync(ImageObject image, CancellationToken cancellationToken) => inner.ReadAsync(image, cancellationToken);
     }
 }
