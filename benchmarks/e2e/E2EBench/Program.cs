@@ -722,7 +722,7 @@ internal static class Children
         double list = watch.Elapsed.TotalSeconds;
 
         watch.Restart();
-        var bytes = new System.Collections.Concurrent.ConcurrentBag<ReadOnlyMemory<byte>>();
+        var bytes = new System.Collections.Concurrent.ConcurrentBag<ImageBytes>(); // kept for the hashing passes below
         await Parallel.ForEachAsync(images, new ParallelOptions { MaxDegreeOfParallelism = workers }, async (img, ct) => bytes.Add(await source.ReadAsync(img, ct)));
         double download = watch.Elapsed.TotalSeconds;
         long total = bytes.Sum(b => (long)b.Length);
@@ -739,7 +739,7 @@ internal static class Children
             {
                 try
                 {
-                    hasher.Hash(b, request);
+                    hasher.Hash(b.Memory, request);
                 }
                 catch (Exception)
                 {

@@ -137,7 +137,7 @@ async Task<Result> DotnetAsync(string endpoint, string bucket, int readers, int 
     watch.Restart();
     await Parallel.ForEachAsync(images, new ParallelOptions { MaxDegreeOfParallelism = readers }, async (image, ct) =>
     {
-        ReadOnlyMemory<byte> data = await source.ReadAsync(image, ct);
+        using ImageBytes data = await source.ReadAsync(image, ct);
         Interlocked.Add(ref bytes, data.Length);
     });
     double readSeconds = watch.Elapsed.TotalSeconds;

@@ -27,7 +27,7 @@ internal sealed class ResampleCoefficients
 
     private int[]? _fixed4;
     private short[]? _split16;
-    private bool? _mirrorSymmetric;
+    private int _mirrorSymmetric; // 0 not known yet, 1 yes, 2 no (an int: read and written whole by any thread)
 
     private ResampleCoefficients(int inSize, int outSize, int ksize, int[] start, int[] count, double[] weights)
     {
@@ -141,31 +141,32 @@ internal sealed class ResampleCoefficients
     /// <summary>
     /// True when output pixel o's window and fixed-point weights are those of output pixel (OutSize - 1 - o) read
     /// backwards. Then resizing a mirrored image gives, exactly, the mirror of the resized image: every output is the
-    /// same integer sum of the same products. The windows always mirror each other; the weights usually do, but
-    /// Pillow normalises each window by its floating-point sum, taken in the other order for the mirrored window, so
-    /// this is checked, never assumed.
+    /// same integer sum of the same products. Usually the windows and weights do mirror each other, but Pillow
+    /// truncates the window bounds and normalises each window by its floating-point sum (taken in the other order
+    /// for the mirrored window), so this is checked, never assumed.
     /// </summary>
     public bool IsMirrorSymmetric
     {
         get
         {
-            if (_mirrorSymmetric is { } known)
+            int known = Volatile.Read(ref _mirrorSymmetric);
+            if (known == 0)
             {
-                return known;
-            }
-            bool symmetric = true;
-            for (int o = 0; o < OutSize && symmetric; o++)
-            {
-                int m = OutSize - 1 - o;
-                int n = Count[o];
-                symmetric = Count[m] == n && Start[m] == InSize - (Start[o] + n);
-                for (int i = 0; i < n && symmetric; i++)
+                bool symmetric = true;
+                for (int o = 0; o < OutSize && symmetric; o++)
                 {
-                    symmetric = Fixed1[(o * Stride1) + i] == Fixed1[(m * Stride1) + n - 1 - i];
+                    int m = OutSize - 1 - o;
+                    int n = Count[o];
+                    symmetric = Count[m] == n && Start[m] == InSize - (Start[o] + n);
+                    for (int i = 0; i < n && symmetric; i++)
+                    {
+                        symmetric = Fixed1[(o * Stride1) + i] == Fixed1[(m * Stride1) + n - 1 - i];
+                    }
                 }
+                known = symmetric ? 1 : 2;
+                Volatile.Write(ref _mirrorSymmetric, known);
             }
-            _mirrorSymmetric = symmetric;
-            return symmetric;
+            return known == 1;
         }
     }
 
