@@ -112,6 +112,11 @@ internal sealed class RowResizer : IDisposable
         int planeStride = w + RowPadding + 16;
         Span<byte> planes = _planeRows.AsSpan(0, 3 * planeStride);
         Deinterleave(rowWithPadding[..(w * 4)], planes[..w], planes.Slice(planeStride, w), planes.Slice(2 * planeStride, w));
+        if (_split16)
+        {
+            Resampler.HorizontalSplit16Planes(planes[..((2 * planeStride) + w + RowPadding)], planeStride, _hor!, TempRow(0, y), TempRow(1, y), TempRow(2, y));
+            return;
+        }
         for (int p = 0; p < 3; p++)
         {
             HorizontalPlane(planes.Slice(p * planeStride, w + RowPadding), TempRow(p, y));

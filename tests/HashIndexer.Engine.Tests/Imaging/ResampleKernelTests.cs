@@ -53,6 +53,29 @@ public sealed class ResampleKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(HorizontalSizes))]
+    public void Three_planes_at_once_give_each_planes_own_sums(int inSize, int outSize, bool lanczos)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            return;
+        }
+        var c = ResampleCoefficients.Get(inSize, outSize, lanczos ? ResampleFilter.Lanczos : ResampleFilter.Bicubic);
+        int planeStride = inSize + RowResizer.RowPadding + 5;
+        byte[] planes = new byte[(2 * planeStride) + inSize + RowResizer.RowPadding];
+        new Random(inSize + (31 * outSize)).NextBytes(planes);
+        foreach (bool allowWide in new[] { true, false })
+        {
+            byte[][] got = [new byte[outSize], new byte[outSize], new byte[outSize]];
+            Resampler.HorizontalSplit16Planes(planes, planeStride, c, got[0], got[1], got[2], allowWide);
+            for (int p = 0; p < 3; p++)
+            {
+                Assert.Equal(Expected(planes[(p * planeStride)..], c, outSize), got[p]);
+            }
+        }
+    }
+
     [Fact]
     public void The_16_bit_horizontal_pass_refuses_a_row_without_padding()
     {
