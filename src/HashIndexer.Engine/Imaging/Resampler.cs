@@ -444,7 +444,7 @@ internal static class Resampler
                 {
                     byte* r = r0 + (p * planeStride);
                     byte* d = p == 0 ? d0 : p == 1 ? d1 : d2;
-                    d[xx] = Clip8(Half + Vector256.Sum(wide ? Window512(r, start, count, k0, stride, xx) : Window256(r, start, count, k0, stride, xx)));
+                    d[xx] = Clip8(Half + Vector256.Sum(Window(r, start, count, k0, stride, xx, wide)));
                 }
             }
         }
@@ -454,29 +454,14 @@ internal static class Resampler
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Split16Batch8(byte* r0, int* start, int* count, short* k0, int stride, int xx, bool wide, byte* d)
     {
-        Vector256<int> w0, w1, w2, w3, w4, w5, w6, w7;
-        if (wide)
-        {
-            w0 = Window512(r0, start, count, k0, stride, xx);
-            w1 = Window512(r0, start, count, k0, stride, xx + 1);
-            w2 = Window512(r0, start, count, k0, stride, xx + 2);
-            w3 = Window512(r0, start, count, k0, stride, xx + 3);
-            w4 = Window512(r0, start, count, k0, stride, xx + 4);
-            w5 = Window512(r0, start, count, k0, stride, xx + 5);
-            w6 = Window512(r0, start, count, k0, stride, xx + 6);
-            w7 = Window512(r0, start, count, k0, stride, xx + 7);
-        }
-        else
-        {
-            w0 = Window256(r0, start, count, k0, stride, xx);
-            w1 = Window256(r0, start, count, k0, stride, xx + 1);
-            w2 = Window256(r0, start, count, k0, stride, xx + 2);
-            w3 = Window256(r0, start, count, k0, stride, xx + 3);
-            w4 = Window256(r0, start, count, k0, stride, xx + 4);
-            w5 = Window256(r0, start, count, k0, stride, xx + 5);
-            w6 = Window256(r0, start, count, k0, stride, xx + 6);
-            w7 = Window256(r0, start, count, k0, stride, xx + 7);
-        }
+        Vector256<int> w0 = Window(r0, start, count, k0, stride, xx, wide);
+        Vector256<int> w1 = Window(r0, start, count, k0, stride, xx + 1, wide);
+        Vector256<int> w2 = Window(r0, start, count, k0, stride, xx + 2, wide);
+        Vector256<int> w3 = Window(r0, start, count, k0, stride, xx + 3, wide);
+        Vector256<int> w4 = Window(r0, start, count, k0, stride, xx + 4, wide);
+        Vector256<int> w5 = Window(r0, start, count, k0, stride, xx + 5, wide);
+        Vector256<int> w6 = Window(r0, start, count, k0, stride, xx + 6, wide);
+        Vector256<int> w7 = Window(r0, start, count, k0, stride, xx + 7, wide);
         // Transposing reduction: lane j of the result is the sum of the 8 lanes of w_j.
         Vector256<int> u0 = Avx2.HorizontalAdd(Avx2.HorizontalAdd(w0, w1), Avx2.HorizontalAdd(w2, w3));
         Vector256<int> u1 = Avx2.HorizontalAdd(Avx2.HorizontalAdd(w4, w5), Avx2.HorizontalAdd(w6, w7));
@@ -487,6 +472,10 @@ internal static class Resampler
         Vector128<byte> v8 = Sse2.PackUnsignedSaturate(v16, v16);
         *(ulong*)d = v8.AsUInt64().ToScalar();
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> Window(byte* r0, int* start, int* count, short* k0, int stride, int xx, bool wide)
+        => wide ? Window512(r0, start, count, k0, stride, xx) : Window256(r0, start, count, k0, stride, xx);
 
     /// <summary>Per-lane partial sums (hi &lt;&lt; 12 + lo) of output pixel <paramref name="xx"/>'s window, 16 taps a step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
