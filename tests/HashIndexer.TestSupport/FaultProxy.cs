@@ -29,6 +29,9 @@ public sealed record FaultProxyOptions
     /// <summary>Send the headers and half the body, then close the connection (a body cut short).</summary>
     public double TruncateRate { get; init; }
 
+    /// <summary>Send the whole body with one byte changed (bit-flipped in the middle): data corrupted in transit, length intact.</summary>
+    public double CorruptRate { get; init; }
+
     /// <summary>Wait <see cref="SlowDelay"/> before forwarding.</summary>
     public double SlowRate { get; init; }
 
@@ -63,6 +66,9 @@ public enum FaultKind
     SlowDown,
     Drop,
     Truncate,
+
+    /// <summary>The whole body with one byte bit-flipped (<see cref="FaultProxyOptions.CorruptRate"/>).</summary>
+    Corrupt,
     Slow,
 
     /// <summary>An S3 error response from <see cref="FaultProxyOptions.ErrorStatus"/>/ErrorCode/ErrorMessage.</summary>
@@ -87,6 +93,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _slowDowns;
     private long _drops;
     private long _truncations;
+    private long _corruptions;
     private long _slowed;
     private long _persistent;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _forwardedByKey = new(StringComparer.Ordinal);
@@ -157,12 +164,14 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public long Truncations => Interlocked.Read(ref _truncations);
 
+    public long Corruptions => Interlocked.Read(ref _corruptions);
+
     public long Slowed => Interlocked.Read(ref _slowed);
 
     /// <summary>Failures injected because of <see cref="FaultProxyOptions.AlwaysFail"/> (also counted in their kind).</summary>
     public long PersistentFailures => Interlocked.Read(ref _persistent);
 
-    public long Injected => SlowDowns + Drops + Truncations;
+    public long Injected => SlowDowns + Drops + Truncations + Corruptions;
 
     /// <summary>How many GETs of <paramref name="key"/> were answered in full (a successful download). Counted once the
     /// last byte is written, which may be a moment after the client has read it: check after a batch, or poll.</summary>
@@ -178,6 +187,7 @@ public sealed class FaultProxy : IAsyncDisposable
         Interlocked.Exchange(ref _slowDowns, 0);
         Interlocked.Exchange(ref _drops, 0);
         Interlocked.Exchange(ref _truncations, 0);
+        Interlocked.Exchange(ref _corruptions, 0);
         Interlocked.Exchange(ref _slowed, 0);
         Interlocked.Exchange(ref _persistent, 0);
         _forwardedByKey.Clear();
@@ -185,7 +195,7 @@ public sealed class FaultProxy : IAsyncDisposable
     }
 
     public override string ToString() =>
-        $"requests {Requests}, forwarded {Forwarded}, 503 {SlowDowns}, drops {Drops}, truncated {Truncations}, slowed {Slowed}, persistent {PersistentFailures}";
+        $"requests {Requests}, forwarded {Forwarded}, 503 {SlowDowns}, drops {Drops}, truncated {Truncations}, corrupted {Corruptions}, slowed {Slowed}, persistent {PersistentFailures}";
 
     public async ValueTask DisposeAsync()
     {
@@ -229,6 +239,10 @@ public sealed class FaultProxy : IAsyncDisposable
         if (r < (edge += options.TruncateRate))
         {
             return FaultKind.Truncate;
+        }
+        if (r < (edge += options.CorruptRate))
+        {
+            return FaultKind.Corrupt;
         }
         return r < edge + options.SlowRate ? FaultKind.Slow : FaultKind.None;
     }
@@ -322,6 +336,18 @@ public sealed class FaultProxy : IAsyncDisposable
             // client a moment to take in the headers and half the body, so it sees a body cut short.
             await Task.Delay(50, aborted);
             context.Abort();
+            return;
+        }
+
+        if (fault == FaultKind.Corrupt && !HttpMethods.IsHead(context.Request.Method) && response.IsSuccessStatusCode)
+        {
+            byte[] body = await response.Content.ReadAsByteArrayAsync(aborted);
+            if (body.Length > 0)
+            {
+                Interlocked.Increment(ref _corruptions);
+                body[body.Length / 2] ^= 0x5A;
+            }
+            await context.Response.Body.WriteAsync(body, aborted);
             return;
         }
 
