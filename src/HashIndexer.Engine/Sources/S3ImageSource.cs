@@ -399,7 +399,7 @@ public sealed class S3ImageSource : IImageSource
     /// now), and their MD5 is checked here against the ETag. Why: without a range the AWS SDK checks the MD5 itself,
     /// with a managed MD5 that allocates an array per 64-byte block; over the corpus jobs that check was about a
     /// quarter of the CPU our process spends downloading, and its garbage as many bytes as the images
-    /// (benchmarks/e2e/RESULTS.md, round 11). The check here (the platform's MD5) is the same check: same ETags
+    /// (benchmarks/e2e/RESULTS.md, rounds 10-12). The check here (the platform's MD5) is the same check: same ETags
     /// (an MD5 only when it is 32 hex digits and the object is not encrypted with SSE-KMS or SSE-C, as the SDK
     /// decides), same outcome (a mismatch is a transfer error, retried).
     /// </remarks>
