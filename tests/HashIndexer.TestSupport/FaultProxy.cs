@@ -58,6 +58,12 @@ public sealed record FaultProxyOptions
 
     /// <summary>Keep every request target (method and raw path+query) in <see cref="FaultProxy.Targets"/>.</summary>
     public bool RecordTargets { get; init; }
+
+    /// <summary>
+    /// Answer a GET or HEAD carrying If-Match with 412 PreconditionFailed, as S3 does, when the object's current ETag
+    /// differs (s3rver 3.7.1 ignores If-Match). Counted in <see cref="FaultProxy.PreconditionFailures"/>.
+    /// </summary>
+    public bool EnforceIfMatch { get; init; }
 }
 
 public enum FaultKind
@@ -94,6 +100,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _drops;
     private long _truncations;
     private long _corruptions;
+    private long _preconditionFailures;
     private long _slowed;
     private long _persistent;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _forwardedByKey = new(StringComparer.Ordinal);
@@ -166,6 +173,9 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public long Corruptions => Interlocked.Read(ref _corruptions);
 
+    /// <summary>412 answers given because of <see cref="FaultProxyOptions.EnforceIfMatch"/>.</summary>
+    public long PreconditionFailures => Interlocked.Read(ref _preconditionFailures);
+
     public long Slowed => Interlocked.Read(ref _slowed);
 
     /// <summary>Failures injected because of <see cref="FaultProxyOptions.AlwaysFail"/> (also counted in their kind).</summary>
@@ -188,6 +198,7 @@ public sealed class FaultProxy : IAsyncDisposable
         Interlocked.Exchange(ref _drops, 0);
         Interlocked.Exchange(ref _truncations, 0);
         Interlocked.Exchange(ref _corruptions, 0);
+        Interlocked.Exchange(ref _preconditionFailures, 0);
         Interlocked.Exchange(ref _slowed, 0);
         Interlocked.Exchange(ref _persistent, 0);
         _forwardedByKey.Clear();
@@ -281,6 +292,22 @@ public sealed class FaultProxy : IAsyncDisposable
                 Interlocked.Increment(ref _slowed);
                 await Task.Delay(options.SlowDelay, aborted);
                 break;
+        }
+
+        if (options.EnforceIfMatch && context.Request.Headers.IfMatch.Count > 0
+            && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+        {
+            using var head = new HttpRequestMessage(HttpMethod.Head, new Uri(_target, rawTarget));
+            head.Headers.Host = context.Request.Host.Value;
+            using HttpResponseMessage current = await _upstream.SendAsync(head, aborted);
+            string Unquote(string? etag) => (etag ?? "").Trim().Trim('"');
+            string now = Unquote(current.Headers.ETag?.Tag);
+            if (current.IsSuccessStatusCode && !context.Request.Headers.IfMatch.Any(m => Unquote(m) == now || m == "*"))
+            {
+                Interlocked.Increment(ref _preconditionFailures);
+                await WriteErrorAsync(context, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", key);
+                return;
+            }
         }
 
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(_target, rawTarget));

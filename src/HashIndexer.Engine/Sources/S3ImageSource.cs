@@ -177,7 +177,7 @@ public sealed class S3ImageSource : IImageSource
         string location = S3Uri.Format(bucket, image.Key);
         try
         {
-            return await _retry.ExecuteAsync(ct => GetBytesAsync(bucket, image.Key, image.Size, ct), cancellationToken).ConfigureAwait(false);
+            return await _retry.ExecuteAsync(ct => GetBytesAsync(bucket, image.Key, image, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -372,7 +372,7 @@ public sealed class S3ImageSource : IImageSource
             {
                 try
                 {
-                    using ImageBytes content = await GetBytesAsync(Bucket, urlKey, listedSize: 0, ct).ConfigureAwait(false);
+                    using ImageBytes content = await GetBytesAsync(Bucket, urlKey, listed: null, ct).ConfigureAwait(false);
                     return JobUrlFile.Decode(content.Memory.Span);
                 }
                 catch (AmazonS3Exception ex) when (S3ErrorMapper.IsNotFound(ex))
@@ -395,22 +395,25 @@ public sealed class S3ImageSource : IImageSource
     /// its ETag, is an IOException (retried). Any failure gives the buffer back before it propagates.
     /// </summary>
     /// <remarks>
-    /// Objects listed with bytes in them are asked for as the range "bytes=0-" (the whole object, whatever its size
-    /// now), and their MD5 is checked here against the ETag. Why: without a range the AWS SDK checks the MD5 itself,
+    /// An object listed with bytes in it is asked for as the range "bytes=0-" (the whole object) of the version that
+    /// was listed (If-Match: its ETag), and its MD5 is checked here against the ETag. If it changed since (S3 answers
+    /// 412; or 416 from a server that ignores If-Match, the object being empty now) it is read whole as it is now, as
+    /// any object is read without a listing. Why: without a range the AWS SDK checks the MD5 itself,
     /// with a managed MD5 that allocates an array per 64-byte block; over the corpus jobs that check was about a
     /// quarter of the CPU our process spends downloading, and its garbage as many bytes as the images
     /// (benchmarks/e2e/RESULTS.md, rounds 10-12). The check here (the platform's MD5) is the same check: same ETags
     /// (an MD5 only when it is 32 hex digits and the object is not encrypted with SSE-KMS or SSE-C, as the SDK
     /// decides), same outcome (a mismatch is a transfer error, retried).
     /// </remarks>
-    private async Task<ImageBytes> GetBytesAsync(string bucket, string key, long listedSize, CancellationToken cancellationToken)
+    private async Task<ImageBytes> GetBytesAsync(string bucket, string key, ImageObject? listed, CancellationToken cancellationToken)
     {
         var request = new GetObjectRequest { BucketName = bucket, Key = key };
-        if (listedSize > 0)
+        if (listed is { Size: > 0, ETag.Length: > 0 })
         {
             request.ByteRange = new ByteRange("bytes=0-");
+            request.EtagToMatch = "\"" + listed.ETag.Trim('"') + "\"";
         }
-        using GetObjectResponse response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        using GetObjectResponse response = await GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
         long length = response.ContentLength;
         Stream body = response.ResponseStream;
         if (length < 0)
@@ -446,6 +449,22 @@ public sealed class S3ImageSource : IImageSource
         {
             bytes.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The GetObject; a ranged one of a listed version that changed since is sent again, plain (and the request changed to say so).</summary>
+    private async Task<GetObjectResponse> GetObjectAsync(GetObjectRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (request.ByteRange is not null
+                                           && ex.StatusCode is System.Net.HttpStatusCode.PreconditionFailed or System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            request.ByteRange = null;
+            request.EtagToMatch = null;
+            return await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -115,6 +115,29 @@ public sealed class S3ImageSourceTests
         Assert.Contains(images, i => i.Key == TestBuckets.Keys.SubFolderImage);
     }
 
+    [Fact]
+    public async Task An_object_changed_since_it_was_listed_is_read_as_it_is_now()
+    {
+        // Images are read as a range of the listed version (If-Match). Listed with bytes and another ETag, the object is
+        // now empty: S3 answers 412 to the ranged read, which falls back to a plain one (a range on an empty object
+        // would be refused). s3rver ignores If-Match, so the proxy answers as S3 does.
+        SeededBucket seeded = await _env.Standard;
+        await using FaultProxy proxy = await FaultProxy.StartAsync(_env.S3.ServiceUrl, new FaultProxyOptions { EnforceIfMatch = true });
+        using S3Connection connection = _env.Connect(proxy.ServiceUrl);
+        var source = new S3ImageSource(connection, seeded.Bucket, TestBuckets.StandardRootPrefix);
+        SeededObject empty = seeded[TestBuckets.Keys.ZeroByte];
+        SeededObject photo = seeded.Images.First(i => !i.ETag.Contains('-', StringComparison.Ordinal) && i.Bytes.Length > 0);
+        string location(SeededObject o) => $"s3://{seeded.Bucket}/{o.Key}";
+
+        Assert.Empty(await source.ReadAllAsync(new ImageObject(empty.Key, null, "0123456789abcdef0123456789abcdef", 1234, null, location(empty)), CancellationToken.None));
+        Assert.Equal(1, proxy.PreconditionFailures);
+        Assert.Equal(photo.Bytes, await source.ReadAllAsync(new ImageObject(photo.Key, null, "0123456789abcdef0123456789abcdef", 99, null, location(photo)), CancellationToken.None));
+        Assert.Equal(2, proxy.PreconditionFailures);
+        // Unchanged since listed: no 412, one ranged read.
+        Assert.Equal(photo.Bytes, await source.ReadAllAsync(new ImageObject(photo.Key, null, photo.ETag, photo.Bytes.Length, null, location(photo)), CancellationToken.None));
+        Assert.Equal(2, proxy.PreconditionFailures);
+    }
+
     [Theory]
     [InlineData(TestBuckets.Keys.Unicode)]
     [InlineData(TestBuckets.Keys.PlusAmpPercent)]
