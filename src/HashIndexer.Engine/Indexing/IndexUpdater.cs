@@ -130,9 +130,7 @@ public sealed class IndexUpdater
             _reporter.Verbose(Imaging.TurboJpeg.Instance is { } turbo
                 ? $"JPEG decoder: libjpeg-turbo with SIMD ({turbo.LibraryPath}); SkiaSharp for the rest."
                 : $"JPEG decoder: SkiaSharp (install libturbojpeg for about twice faster JPEG decoding, same hashes; {Imaging.TurboJpeg.EnvironmentVariable}=0 turns it off).");
-            await LoadStateAsync(ct).ConfigureAwait(false);
-
-            List<ImageJob> jobs = await ListJobsAsync(ct).ConfigureAwait(false);
+            List<ImageJob> jobs = await LoadStateWhileListingJobsAsync(ct).ConfigureAwait(false);
             var skipped = new SkipCounter();
             List<string> deleted;
             if (_options.WhatIf)
@@ -262,6 +260,36 @@ public sealed class IndexUpdater
             IndexWritten = indexWritten,
             WhatIf = _options.WhatIf,
         };
+
+        /// <summary>
+        /// Reads the state while the job folders are listed: they do not depend on each other, and each takes a while on
+        /// a big bucket (100,000 objects: ~0.5 s to read the state, ~1.3 s to list 200 jobs and their url.txt). If
+        /// reading the state fails, the listing is stopped (its own failure, if any, ignored) and the state's error
+        /// reported; else the listing's outcome is the result.
+        /// </summary>
+        private async Task<List<ImageJob>> LoadStateWhileListingJobsAsync(CancellationToken ct)
+        {
+            using var listingStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Task<List<ImageJob>> listing = Task.Run(() => ListJobsAsync(listingStop.Token), CancellationToken.None);
+            try
+            {
+                await LoadStateAsync(ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await listingStop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await listing.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The state's failure is the one to report.
+                }
+                throw;
+            }
+            return await listing.ConfigureAwait(false);
+        }
 
         private async Task LoadStateAsync(CancellationToken ct)
         {

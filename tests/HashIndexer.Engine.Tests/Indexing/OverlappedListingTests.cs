@@ -83,6 +83,77 @@ public sealed class OverlappedListingTests : IDisposable
             saved.Entries.Keys.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task The_state_is_read_while_the_jobs_are_listed()
+    {
+        (string root, HashIndexerConfig config) = Jobs(images: 3, checkpointImages: 0);
+        await new IndexUpdater(config, new LocalFolderSource(root), TestHasher.Hash).RunAsync();
+
+        // The state's "Loaded state" message waits (at most 10 s) for the job listing to begin: it begins first only
+        // when the two run side by side.
+        var source = new JobListingSignals(new LocalFolderSource(root));
+        var reporter = new StateMessageWaitsFor(source.ListingStarted.Task);
+        IndexRunSummary summary = await new IndexUpdater(config, source, TestHasher.Hash, reporter).RunAsync();
+
+        Assert.True(reporter.ListingHadStarted, "the job listing began only after the state was read");
+        Assert.Equal((0, 0, 3), (summary.New, summary.Changed, summary.Unchanged));
+    }
+
+    [Fact]
+    public async Task A_state_that_cannot_be_read_is_reported_even_while_jobs_are_listed()
+    {
+        (string root, HashIndexerConfig config) = Jobs(images: 3, checkpointImages: 0);
+        await File.WriteAllTextAsync(config.State.Path, "{ not json");
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => new IndexUpdater(config, new LocalFolderSource(root), TestHasher.Hash).RunAsync());
+
+        Assert.Contains(config.State.Path, e.Message);
+    }
+
+    /// <summary>Passes everything to the real source; says when the job listing has begun.</summary>
+    private sealed class JobListingSignals(IImageSource inner) : IImageSource
+    {
+        public TaskCompletionSource ListingStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Description => inner.Description;
+
+        public IAsyncEnumerable<ImageJob> ListJobsAsync(CancellationToken cancellationToken)
+        {
+            ListingStarted.TrySetResult();
+            return inner.ListJobsAsync(cancellationToken);
+        }
+
+        public IAsyncEnumerable<ImageObject> ListImagesAsync(ImageJob job, SkipCounter skipped, CancellationToken cancellationToken) => inner.ListImagesAsync(job, skipped, cancellationToken);
+
+        public Task<ImageBytes> ReadAsync(ImageObject image, CancellationToken cancellationToken) => inner.ReadAsync(image, cancellationToken);
+    }
+
+    /// <summary>Holds the "Loaded state" message until <paramref name="listingStarted"/> completes (at most 10 s).</summary>
+    private sealed class StateMessageWaitsFor(Task listingStarted) : IRunReporter
+    {
+        public bool ListingHadStarted { get; private set; }
+
+        public void Verbose(string message)
+        {
+            if (message.StartsWith("Loaded state", StringComparison.Ordinal))
+            {
+                ListingHadStarted = listingStarted.Wait(TimeSpan.FromSeconds(10));
+            }
+        }
+
+        public void Warning(string message)
+        {
+        }
+
+        public void Progress(string activity, string status, long current, long total)
+        {
+        }
+
+        public void ItemFailed(string location, string errorId, string message, Exception? exception)
+        {
+        }
+    }
+
     private sealed class CheckpointReporter : IRunReporter
     {
         public TaskCompletionSource Checkpoint { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
