@@ -110,6 +110,92 @@ public sealed class OverlappedListingTests : IDisposable
         Assert.Contains(config.State.Path, e.Message);
     }
 
+    [Fact]
+    public async Task A_jobs_images_are_listed_while_later_jobs_are_still_being_found()
+    {
+        (string root, HashIndexerConfig config) = Jobs(images: 6, checkpointImages: 0);
+        // The job listing holds back every job after the first until the first job's images are being listed (at most
+        // 10 s): that happens in time only when image listing does not wait for the last job.
+        var source = new LaterJobsWaitForFirstJobsImages(new LocalFolderSource(root));
+
+        IndexRunSummary summary = await new IndexUpdater(config, source, TestHasher.Hash).RunAsync();
+
+        Assert.True(source.FirstJobListedEarly, "the first job's images were listed only after every job was found");
+        Assert.Equal((6, 3), (summary.New, summary.Jobs));
+    }
+
+    [Fact]
+    public async Task A_job_listing_that_fails_before_anything_is_hashed_writes_nothing()
+    {
+        (string root, HashIndexerConfig config) = Jobs(images: 3, checkpointImages: 0);
+        var source = new JobListingFails(new LocalFolderSource(root));
+
+        var e = await Assert.ThrowsAsync<IOException>(() => new IndexUpdater(config, source, TestHasher.Hash).RunAsync());
+
+        Assert.Equal("listing refused", e.Message);
+        Assert.False(File.Exists(config.Output.FilePath), "an index was written for a run that hashed nothing");
+        Assert.False(File.Exists(config.State.Path));
+    }
+
+    private sealed class LaterJobsWaitForFirstJobsImages(IImageSource inner) : IImageSource
+    {
+        private readonly TaskCompletionSource _firstJobImages = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private string? _firstJob;
+
+        public bool FirstJobListedEarly { get; private set; }
+
+        public string Description => inner.Description;
+
+        public async IAsyncEnumerable<ImageJob> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            bool first = true;
+            await foreach (ImageJob job in inner.ListJobsAsync(cancellationToken))
+            {
+                if (first)
+                {
+                    _firstJob = job.JobNumber;
+                    first = false;
+                    yield return job;
+                    continue;
+                }
+                if (!FirstJobListedEarly)
+                {
+                    FirstJobListedEarly = await Task.WhenAny(_firstJobImages.Task, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken)) == _firstJobImages.Task;
+                }
+                yield return job;
+            }
+        }
+
+        public IAsyncEnumerable<ImageObject> ListImagesAsync(ImageJob job, SkipCounter skipped, CancellationToken cancellationToken)
+        {
+            if (job.JobNumber == _firstJob)
+            {
+                _firstJobImages.TrySetResult();
+            }
+            return inner.ListImagesAsync(job, skipped, cancellationToken);
+        }
+
+        public Task<ImageBytes> ReadAsync(ImageObject image, CancellationToken cancellationToken) => inner.ReadAsync(image, cancellationToken);
+    }
+
+    private sealed class JobListingFails(IImageSource inner) : IImageSource
+    {
+        public string Description => inner.Description;
+
+        public async IAsyncEnumerable<ImageJob> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            throw new IOException("listing refused");
+#pragma warning disable CS0162 // an async iterator needs a yield to be one
+            yield break;
+#pragma warning restore CS0162
+        }
+
+        public IAsyncEnumerable<ImageObject> ListImagesAsync(ImageJob job, SkipCounter skipped, CancellationToken cancellationToken) => inner.ListImagesAsync(job, skipped, cancellationToken);
+
+        public Task<ImageBytes> ReadAsync(ImageObject image, CancellationToken cancellationToken) => inner.ReadAsync(image, cancellationToken);
+    }
+
     /// <summary>Passes everything to the real source; says when the job listing has begun.</summary>
     private sealed class JobListingSignals(IImageSource inner) : IImageSource
     {
