@@ -130,42 +130,16 @@ public sealed class IndexUpdater
             _reporter.Verbose(Imaging.TurboJpeg.Instance is { } turbo
                 ? $"JPEG decoder: libjpeg-turbo with SIMD ({turbo.LibraryPath}); SkiaSharp for the rest."
                 : $"JPEG decoder: SkiaSharp (install libturbojpeg for about twice faster JPEG decoding, same hashes; {Imaging.TurboJpeg.EnvironmentVariable}=0 turns it off).");
-            using var jobListing = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var jobs = new JobFeed(this, jobListing.Token);
-            try
-            {
-                return await ExecuteAsync(jobs, jobListing, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                // The run ended another way (an image listing failed, Ctrl+C): stop the job listing and observe it.
-                if (!jobs.Completion.IsCompleted)
-                {
-                    await jobListing.CancelAsync().ConfigureAwait(false);
-                    try
-                    {
-                        await jobs.Completion.ConfigureAwait(false);
-                    }
-                    catch (Exception)
-                    {
-                        // The run's own failure is the one reported.
-                    }
-                }
-            }
-        }
-
-        private async Task<IndexRunSummary> ExecuteAsync(JobFeed jobs, CancellationTokenSource jobListing, CancellationToken ct)
-        {
-            await LoadStateWhileListingJobsAsync(jobs, jobListing, ct).ConfigureAwait(false);
+            List<ImageJob> jobs = await LoadStateWhileListingJobsAsync(ct).ConfigureAwait(false);
             var skipped = new SkipCounter();
             List<string> deleted;
             if (_options.WhatIf)
             {
                 await ListImagesAsync(jobs, skipped, ct).ConfigureAwait(false);
-                deleted = ListingFinished(jobs.Jobs, skipped);
+                deleted = ListingFinished(jobs, skipped);
                 _work.Sort((a, b) => KeyComparer.Instance.Compare(a.Image.Key, b.Image.Key));
                 _reporter.Verbose(_work.Count == 0 ? "No new images to process." : $"Would hash {_work.Count} images and remove {deleted.Count}; nothing written (WhatIf).");
-                return Summary(jobs.Jobs.Count, _new + _changed + _unchanged, deleted.Count, skipped.Count, indexWritten: false) with
+                return Summary(jobs.Count, _new + _changed + _unchanged, deleted.Count, skipped.Count, indexWritten: false) with
                 {
                     ToHash = _work.Select(w => w.Image.Key).ToArray(),
                     ToRemove = deleted,
@@ -175,7 +149,7 @@ public sealed class IndexUpdater
             deleted = await ListAndHashAsync(jobs, skipped, ct).ConfigureAwait(false);
 
             (bool written, int rows) = await SaveAsync(final: true, CancellationToken.None).ConfigureAwait(false);
-            var summary = Summary(jobs.Jobs.Count, _new + _changed + _unchanged, deleted.Count, skipped.Count, written) with { IndexRows = rows };
+            var summary = Summary(jobs.Count, _new + _changed + _unchanged, deleted.Count, skipped.Count, written) with { IndexRows = rows };
             _reporter.Verbose(string.Create(CultureInfo.InvariantCulture,
                 $"Done in {summary.Duration.TotalSeconds:0.0} s: {_hashed} hashed, {_failed} failed, {deleted.Count} removed, {rows} rows in the index."));
             return summary;
@@ -185,7 +159,7 @@ public sealed class IndexUpdater
         /// Lists the jobs' images and hashes the new and changed ones as they are listed: hashing does not wait for the
         /// last listing page (on a big bucket the listing is minutes of S3 round trips). Returns the deleted keys.
         /// </summary>
-        private async Task<List<string>> ListAndHashAsync(JobFeed jobs, SkipCounter skipped, CancellationToken ct)
+        private async Task<List<string>> ListAndHashAsync(List<ImageJob> jobs, SkipCounter skipped, CancellationToken ct)
         {
             var queue = Channel.CreateUnbounded<ImageObject>();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -229,15 +203,14 @@ public sealed class IndexUpdater
                 {
                     // Stopped because the listing failed.
                 }
-                if ((listingError is not OperationCanceledException || ct.IsCancellationRequested) && Volatile.Read(ref _hashed) > 0)
+                if (listingError is not OperationCanceledException || ct.IsCancellationRequested)
                 {
-                    // Keep what was hashed before the listing failed (nothing hashed: nothing written, e.g. when the
-                    // bucket or the credentials were refused at the first listing request).
+                    // Keep what was hashed before the listing failed.
                     await SaveAsync(final: false, CancellationToken.None).ConfigureAwait(false);
                 }
                 throw;
             }
-            List<string> deleted = ListingFinished(jobs.Jobs, skipped);
+            List<string> deleted = ListingFinished(jobs, skipped);
             int work;
             lock (_gate)
             {
@@ -291,21 +264,23 @@ public sealed class IndexUpdater
         /// <summary>
         /// Reads the state while the job folders are listed: they do not depend on each other, and each takes a while on
         /// a big bucket (100,000 objects: ~0.5 s to read the state, ~1.3 s to list 200 jobs and their url.txt). If
-        /// reading the state fails, the job listing is stopped (its own failure, if any, ignored) and the state's error
-        /// reported. Images are classified against the state, so their listing waits for it.
+        /// reading the state fails, the listing is stopped (its own failure, if any, ignored) and the state's error
+        /// reported; else the listing's outcome is the result.
         /// </summary>
-        private async Task LoadStateWhileListingJobsAsync(JobFeed jobs, CancellationTokenSource jobListing, CancellationToken ct)
+        private async Task<List<ImageJob>> LoadStateWhileListingJobsAsync(CancellationToken ct)
         {
+            using var listingStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Task<List<ImageJob>> listing = Task.Run(() => ListJobsAsync(listingStop.Token), CancellationToken.None);
             try
             {
                 await LoadStateAsync(ct).ConfigureAwait(false);
             }
             catch
             {
-                await jobListing.CancelAsync().ConfigureAwait(false);
+                await listingStop.CancelAsync().ConfigureAwait(false);
                 try
                 {
-                    await jobs.Completion.ConfigureAwait(false);
+                    await listing.ConfigureAwait(false);
                 }
                 catch (Exception)
                 {
@@ -313,6 +288,7 @@ public sealed class IndexUpdater
                 }
                 throw;
             }
+            return await listing.ConfigureAwait(false);
         }
 
         private async Task LoadStateAsync(CancellationToken ct)
@@ -349,68 +325,28 @@ public sealed class IndexUpdater
                 : $"Loaded state {statePath}: {_remaining.Count} images.");
         }
 
-        /// <summary>
-        /// The job folders as the source finds them (max_jobs_to_process applied), so that a job's images are listed as
-        /// soon as that job is known, not after the last job's url.txt has been read: the first images are hashed
-        /// sooner, and on a bucket of thousands of jobs the two listings overlap. <see cref="Jobs"/> is complete once
-        /// <see cref="Completion"/> is.
-        /// </summary>
-        private sealed class JobFeed
+        private async Task<List<ImageJob>> ListJobsAsync(CancellationToken ct)
         {
-            private readonly Channel<ImageJob> _channel = Channel.CreateUnbounded<ImageJob>(new UnboundedChannelOptions { SingleWriter = true });
-            private readonly List<ImageJob> _jobs = [];
-
-            public JobFeed(Run run, CancellationToken ct)
+            var jobs = new List<ImageJob>();
+            await foreach (ImageJob j in _u._source.ListJobsAsync(ct).ConfigureAwait(false))
             {
-                Completion = Task.Run(() => ListAsync(run, ct), CancellationToken.None);
+                jobs.Add(j);
             }
-
-            /// <summary>Ends when every job is known; faults as the job listing does.</summary>
-            public Task Completion { get; }
-
-            public ChannelReader<ImageJob> Reader => _channel.Reader;
-
-            /// <summary>Every job, once <see cref="Completion"/> has ended.</summary>
-            public List<ImageJob> Jobs => Completion.IsCompletedSuccessfully ? _jobs : throw new InvalidOperationException("The job listing has not ended.");
-
-            /// <summary>Jobs found so far (for progress).</summary>
-            public int Found => Volatile.Read(ref _found);
-
-            private int _found;
-
-            private async Task ListAsync(Run run, CancellationToken ct)
+            _reporter.Verbose($"Found {jobs.Count} jobs.");
+            if (_config.S3.MaxJobsToProcess is int max && jobs.Count > max)
             {
-                try
-                {
-                    int? max = run._config.S3.MaxJobsToProcess;
-                    await foreach (ImageJob j in run._u._source.ListJobsAsync(ct).ConfigureAwait(false))
-                    {
-                        if (max is int m && _jobs.Count >= m)
-                        {
-                            run._reporter.Verbose($"Processing the first {m} jobs (max_jobs_to_process).");
-                            break;
-                        }
-                        _jobs.Add(j);
-                        Interlocked.Increment(ref _found);
-                        _channel.Writer.TryWrite(j);
-                    }
-                    run._reporter.Verbose($"Found {_jobs.Count} jobs.");
-                    _channel.Writer.TryComplete();
-                }
-                catch (Exception e)
-                {
-                    _channel.Writer.TryComplete(e);
-                    throw;
-                }
+                jobs.RemoveRange(max, jobs.Count - max);
+                _reporter.Verbose($"Processing the first {max} jobs (max_jobs_to_process).");
             }
+            return jobs;
         }
 
-        private async Task ListImagesAsync(JobFeed jobs, SkipCounter skipped, CancellationToken ct)
+        private async Task ListImagesAsync(List<ImageJob> jobs, SkipCounter skipped, CancellationToken ct)
         {
             int listed = 0;
             // S3 answers one listing page at a time: jobs are listed side by side (order does not matter, the map is keyed).
             var po = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(_config.Hashing.Workers, 1, 8), CancellationToken = ct };
-            await Parallel.ForEachAsync(jobs.Reader.ReadAllAsync(ct), po, async (job, c) =>
+            await Parallel.ForEachAsync(jobs, po, async (job, c) =>
             {
                 int n = 0;
                 await foreach (ImageObject img in _u._source.ListImagesAsync(job, skipped, c).ConfigureAwait(false))
@@ -420,10 +356,8 @@ public sealed class IndexUpdater
                 }
                 int done = Interlocked.Increment(ref listed);
                 _reporter.Verbose($"Job {job.JobNumber}: {n} images.");
-                int found = jobs.Found;
-                _reporter.Progress("Listing images", jobs.Completion.IsCompleted ? $"Job {done} of {found}" : $"Job {done} of {found} found so far", done, found);
+                _reporter.Progress("Listing images", $"Job {done} of {jobs.Count}", done, jobs.Count);
             }).ConfigureAwait(false);
-            await jobs.Completion.ConfigureAwait(false);
         }
 
         /// <summary>New, changed or unchanged, by key and ETag.</summary>
