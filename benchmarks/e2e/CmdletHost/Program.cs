@@ -15,6 +15,8 @@ int throttle = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture
 // index saved), to split the time into phases. The messages pass through the cmdlet's reporter queue, so each time is
 // when the pipeline thread wrote it (a few ms late at most).
 bool phases = args.Length > 3 && args[3] == "phases";
+// HOST_VERBOSE_TIMES=1 (with "phases"): every verbose message with its time, to stderr (exploration).
+bool verboseTimes = Environment.GetEnvironmentVariable("HOST_VERBOSE_TIMES") == "1";
 
 var total = Stopwatch.StartNew();
 // JIT work of this process, to tell warm-up from steady work: methods compiled and time spent compiling.
@@ -47,6 +49,10 @@ var marks = new Dictionary<string, double>(StringComparer.Ordinal);
 ps.Streams.Verbose.DataAdded += (_, e) =>
 {
     string m = ps.Streams.Verbose[e.Index].Message;
+    if (verboseTimes)
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Elapsed.TotalSeconds:0.000} {m}"));
+    }
     string? mark = m.StartsWith("Loaded state", StringComparison.Ordinal) || m.StartsWith("No state", StringComparison.Ordinal) ? "state_loaded"
         : m.StartsWith("Found ", StringComparison.Ordinal) ? "jobs_found"
         : m.StartsWith("Listed ", StringComparison.Ordinal) ? "images_listed"
