@@ -258,15 +258,12 @@ public sealed class ImageHasher
         var sv = new ImageView(small);
         const int n = 8;
         using PixelImage resized = Resampler.Resize(sv, ChannelRead.Gray, 4 * n, 4 * n, ResampleFilter.Lanczos, PillowMode.L);
+        var rv = new ImageView(resized);
         string original = HashFunctions.PHashOfResized(resized.Bytes, n).ToString();
         // The flips' phash resizes the mirrored image; when the weights mirror each other exactly (checked), that is
-        // the mirror of the resize already made, which saves two of the three resizes.
-        string hflip = ResampleCoefficients.Get(small.Width, 4 * n, ResampleFilter.Lanczos).IsMirrorSymmetric
-            ? HashFunctions.PHashOfResized(new ImageView(resized).Mirror().ToGrayBytes(), n).ToString()
-            : HashFunctions.PHash(sv.Mirror(), ChannelRead.Gray, n).ToString();
-        string vflip = ResampleCoefficients.Get(small.Height, 4 * n, ResampleFilter.Lanczos).IsMirrorSymmetric
-            ? HashFunctions.PHashOfResized(new ImageView(resized).Flip().ToGrayBytes(), n).ToString()
-            : HashFunctions.PHash(sv.Flip(), ChannelRead.Gray, n).ToString();
+        // the mirror of the resize already made (already 4n x 4n, so PHash only copies it), which saves two resizes.
+        string hflip = HashFunctions.PHash(ResampleCoefficients.Get(small.Width, 4 * n, ResampleFilter.Lanczos).IsMirrorSymmetric ? rv.Mirror() : sv.Mirror(), ChannelRead.Gray, n).ToString();
+        string vflip = HashFunctions.PHash(ResampleCoefficients.Get(small.Height, 4 * n, ResampleFilter.Lanczos).IsMirrorSymmetric ? rv.Flip() : sv.Flip(), ChannelRead.Gray, n).ToString();
         var perms = new List<KeyValuePair<string, string>>(options.Permutations.Count);
         foreach (Permutation p in options.Permutations)
         {

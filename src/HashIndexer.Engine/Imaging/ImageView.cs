@@ -62,26 +62,6 @@ internal readonly struct ImageView
     /// <summary>Top-bottom flip of this view (ImageOps.flip).</summary>
     public ImageView Flip() => new(Image, Width, Height, Origin + ((long)(Height - 1) * Dy), Dx, -Dy);
 
-    /// <summary>The pixels of a one-byte-a-pixel (Gray8) view, row after row, in the view's order.</summary>
-    public byte[] ToGrayBytes()
-    {
-        if (Image.Layout != PixelLayout.Gray8)
-        {
-            throw new InvalidOperationException("ToGrayBytes reads one-byte-a-pixel images only.");
-        }
-        var bytes = new byte[Width * Height];
-        byte[] src = Image.Buffer;
-        for (int y = 0; y < Height; y++)
-        {
-            long row = Origin + ((long)y * Dy);
-            for (int x = 0; x < Width; x++)
-            {
-                bytes[(y * Width) + x] = src[row + ((long)x * Dx)];
-            }
-        }
-        return bytes;
-    }
-
     /// <summary>Transpose (x and y swapped).</summary>
     public ImageView Transpose() => new(Image, Height, Width, Origin, Dy, Dx);
 

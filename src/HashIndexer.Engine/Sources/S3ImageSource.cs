@@ -490,7 +490,7 @@ public sealed class S3ImageSource : IImageSource
     /// Whether the ETag is the object's MD5: 32 hex digits (a multipart upload's is "...-N") and no SSE-KMS or SSE-C
     /// encryption (their ETags are not MD5s); the rule the AWS SDK applies to the GetObjects it checks itself.
     /// </summary>
-    internal static bool IsMd5ETag(GetObjectResponse response)
+    private static bool IsMd5ETag(GetObjectResponse response)
     {
         string etag = response.ETag?.Trim('"') ?? "";
         return etag.Length == 32
