@@ -12,11 +12,27 @@ internal static class Stages
         var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
         var hasher = new ImageHasher();
         var seed = new HashRequest { Seed = new SeedOptions() };
+        // SEEDLOOP_PER_IMAGE=1: after the passes, each image's time in every pass (first pass = cold: JIT tiering, pools, coefficients).
+        List<double[]>? perImage = Environment.GetEnvironmentVariable("SEEDLOOP_PER_IMAGE") == "1" ? [] : null;
         for (int r = 0; r < reps; r++)
         {
             var sw = Stopwatch.StartNew();
-            foreach (var b in files) hasher.Hash(b, seed);
+            var each = new double[files.Length];
+            for (int i = 0; i < files.Length; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                hasher.Hash(files[i], seed);
+                each[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
             Console.WriteLine($"{sw.Elapsed.TotalMilliseconds / files.Length:F2} ms/image");
+            if (perImage is not null) perImage.Add(each);
+        }
+        if (perImage is not null)
+        {
+            for (int i = 0; i < files.Length; i++)
+            {
+                Console.Error.WriteLine(string.Join(' ', perImage.Select(p => p[i].ToString("F3", System.Globalization.CultureInfo.InvariantCulture))));
+            }
         }
         return 0;
     }
