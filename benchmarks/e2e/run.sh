@@ -5,7 +5,8 @@
 #   apt-get install -y python3-boto3 python3-yaml python3-pil python3-numpy python3-scipy python3-pywt
 # Usage: benchmarks/e2e/run.sh [--reps 3] [--workers 1,4,16] [--latency-ms 30] [--latency-workers 1,4,16]
 #          [--small 100000] [--small-jobs 200] [--small-workers 16] [--python-small]
-#          [--only corpus,latency,breakdown,small (default); also fast, tc0, field (24 12-MP photos)] [--phases]
+#          [--only corpus,latency,breakdown,small (default); also fast, tc0, field (24 12-MP photos), triple (the corpus
+#          jobs three times over: 1,386 objects)] [--phases]
 #          [--data-dir /tmp/hashindexer-e2e] [--out benchmarks/e2e/out]
 # fast = ours with hashing.decode: fast; tc0 = ours with DOTNET_TieredCompilation=0; --phases = -Verbose and phase
 # times from the run's own messages; --python-small = the original on the 100,000-object bucket too (about 6 min).

@@ -144,7 +144,7 @@ internal static class Bench
 
         Log($"data {data}; reps {reps}; workers {string.Join('/', workers)}; load {Load()}");
         string storeDir = Path.Combine(data, "s3rver");
-        foreach (string bucket in new[] { "corpus-jobs", FieldBucket, SmallBucket(smallCount) })
+        foreach (string bucket in new[] { "corpus-jobs", TripleBucket, FieldBucket, SmallBucket(smallCount) })
         {
             if (!File.Exists(Marker(data, bucket)) && Directory.Exists(Path.Combine(storeDir, bucket)))
             {
@@ -155,7 +155,7 @@ internal static class Bench
         await using S3rverFixture server = await S3rverFixture.StartAsync(storeDir);
         Log($"s3rver {server.ServiceUrl} (pid {server.ProcessId})");
 
-        int corpusImages = await SeedCorpusAsync(server, data);
+        int corpusImages = await SeedCorpusAsync(server, data, "corpus-jobs", copies: 1, firstJob: 30001);
         bool small = only.Contains("small", StringComparison.Ordinal);
         if (small)
         {
@@ -165,6 +165,13 @@ internal static class Bench
         if (only.Contains("corpus", StringComparison.Ordinal))
         {
             await CorpusAsync("corpus jobs, direct", server.ServiceUrl, workers, reps, corpusImages);
+        }
+        if (only.Contains("triple", StringComparison.Ordinal))
+        {
+            // The same jobs three times over (63 jobs, 1,386 objects: near the 1,543-object layout, which is not
+            // available here): the same image mix, so what changes is only how far each tool's fixed costs spread.
+            int tripleImages = await SeedCorpusAsync(server, data, TripleBucket, copies: 3, firstJob: 40001);
+            await CorpusAsync("corpus jobs x3, direct", server.ServiceUrl, workers, reps, tripleImages, TripleBucket);
         }
         if (only.Contains("field", StringComparison.Ordinal))
         {
@@ -287,21 +294,26 @@ internal static class Bench
 
     public static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
-    /// <summary>The 441 corpus images (src then var, by name) in 21 jobs of 21, each job with a url.txt.</summary>
-    private static async Task<int> SeedCorpusAsync(S3rverFixture server, string data)
+    private const string TripleBucket = "corpus-jobs-x3";
+
+    /// <summary>
+    /// The 441 corpus images (src then var, by name) in jobs of 21, each job with a url.txt; <paramref name="copies"/>
+    /// times over (each copy in jobs of its own), so every copy has the same image mix.
+    /// </summary>
+    private static async Task<int> SeedCorpusAsync(S3rverFixture server, string data, string bucket, int copies, int firstJob)
     {
-        const string bucket = "corpus-jobs";
         string corpus = Path.Combine(TestSupportPaths.Shared, "corpus", "images");
-        string[] files = [
+        string[] once = [
             .. Directory.GetFiles(Path.Combine(corpus, "src")).Order(StringComparer.Ordinal),
             .. Directory.GetFiles(Path.Combine(corpus, "var")).Order(StringComparer.Ordinal)];
+        string[] files = [.. Enumerable.Repeat(once, copies).SelectMany(f => f)];
         if (File.Exists(Marker(data, bucket)))
         {
             Log($"{bucket}: already seeded ({File.ReadAllText(Marker(data, bucket)).Trim()})");
             return files.Length;
         }
         var watch = Stopwatch.StartNew();
-        int jobs = await UploadJobsAsync(server, bucket, firstJob: 30001, files, perJob: 21);
+        int jobs = await UploadJobsAsync(server, bucket, firstJob, files, perJob: 21);
         long bytes = files.Sum(f => new FileInfo(f).Length);
         string note = $"{jobs} jobs, {files.Length} images + {jobs} url.txt = {files.Length + jobs} objects, {bytes / 1e6:0.0} MB";
         await File.WriteAllTextAsync(Marker(data, bucket), note + "\n");
