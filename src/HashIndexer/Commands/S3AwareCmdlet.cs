@@ -112,9 +112,9 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
         {
             options = options with
             {
-                CredentialAccessKey = keys.AccessKey,
-                CredentialSecretKey = keys.SecretKey,
-                CredentialSessionToken = keys.SessionToken,
+                CredentialAccessKey = keys.Keys.AccessKey,
+                CredentialSecretKey = keys.Keys.SecretKey,
+                CredentialSessionToken = keys.Keys.SessionToken,
                 CredentialRefresh = keys.Refresh,
             };
         }
@@ -156,7 +156,7 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
     };
 
     /// <summary>Set-AWSCredential's shell default; one we cannot read is passed over (with a verbose note), never fatal.</summary>
-    private (string AccessKey, string SecretKey, string? SessionToken, Func<CredentialKeys>? Refresh)? StoredShellCredentials()
+    private (CredentialKeys Keys, Func<CredentialKeys>? Refresh)? StoredShellCredentials()
     {
         object? stored = SessionState.PSVariable.GetValue("StoredAWSCredentials");
         if (stored is null)
@@ -179,17 +179,17 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
     /// assembly than ours (ours lives in a private load context), so their type cannot be used: ask the
     /// object for its keys through reflection and pass them on as explicit keys.
     /// </summary>
-    private protected (string AccessKey, string SecretKey, string? SessionToken, Func<CredentialKeys>? Refresh)? CredentialKeys()
+    private protected (CredentialKeys Keys, Func<CredentialKeys>? Refresh)? CredentialKeys()
     {
         return Credential is null ? null : KeysOf(Credential, "-Credential");
     }
 
-    private (string AccessKey, string SecretKey, string? SessionToken, Func<CredentialKeys>? Refresh) KeysOf(PSObject credential, string origin)
+    private (CredentialKeys Keys, Func<CredentialKeys>? Refresh) KeysOf(PSObject credential, string origin)
     {
         object value = credential.BaseObject;
         if (value is PSCredential psCredential)
         {
-            return (psCredential.UserName, new NetworkCredential(string.Empty, psCredential.Password).Password, null, null);
+            return (new CredentialKeys(psCredential.UserName, new NetworkCredential(string.Empty, psCredential.Password).Password, null), null);
         }
 
         // AWS.Tools' Set-AWSCredential stores an AWSPSCredentials whose AWSCredentials sit in an internal property.
@@ -241,7 +241,7 @@ public abstract class S3AwareCmdlet : HashIndexerCmdlet
                 }
             };
         }
-        return (accessKey!, secretKey!, string.IsNullOrEmpty(token) ? null : token, refresh);
+        return (new CredentialKeys(accessKey!, secretKey!, string.IsNullOrEmpty(token) ? null : token), refresh);
     }
 
     /// <summary>AccessKey, SecretKey and Token (or SessionToken) of what an SDK credential object's GetCredentials() returned.</summary>
